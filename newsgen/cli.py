@@ -1,0 +1,101 @@
+"""Command line: ``newsgen build``. Turns ``NewsgenError`` into a message and an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from newsgen import __version__
+from newsgen.errors import NewsgenError
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsgen",
+        description="Build a static news site from Markdown articles with YAML front matter.",
+    )
+    parser.add_argument("--version", action="version", version=f"newsgen {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    build = commands.add_parser(
+        "build", help="build the site into the output folder",
+        description="Build the site: every article, topic page, the home page, feeds and "
+                    "sitemap. The previous output is replaced only when the build succeeds.",
+    )
+    build.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
+                       help="site root holding articles/, templates/, static/ and "
+                            "newsgen.yaml (default: current folder)")
+    build.add_argument("--output", type=Path, metavar="DIR",
+                       help="output folder (default: public/ under the site root)")
+    build.add_argument("--config", type=Path, metavar="FILE",
+                       help="config file (default: newsgen.yaml in the site root)")
+    build.add_argument("--base-url", metavar="URL",
+                       help="absolute URL the site is published at (overrides config)")
+    build.add_argument("--drafts", action="store_true", help="include articles with draft: true")
+    build.add_argument("--future", action="store_true", help="include future-dated articles")
+    build.add_argument("--strict", action="store_true",
+                       help="treat warnings (unknown keys, merged topics …) as errors")
+    build.add_argument("--force", action="store_true",
+                       help="replace an output folder that newsgen did not create")
+    build.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    return parser
+
+
+def build_time() -> datetime:
+    """The build's notion of "now": SOURCE_DATE_EPOCH when set, for reproducible builds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return datetime.fromtimestamp(int(epoch), UTC)
+        except (ValueError, OverflowError):
+            pass
+    return datetime.now(UTC)
+
+
+def run_build(args: argparse.Namespace) -> int:
+    from newsgen.build import build
+    from newsgen.config import load_config
+
+    site = args.site
+    if not site.is_dir():
+        print(f"newsgen: error: site folder not found: {site}", file=sys.stderr)
+        return EXIT_USAGE
+    config = load_config(site, args.config).with_overrides(
+        output_dir=args.output, base_url=args.base_url, drafts=args.drafts,
+        future=args.future, strict=args.strict, build_time=build_time(),
+    )
+    result = build(config, force=args.force)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(result.summary())
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "build":
+            return run_build(args)
+        parser.error(f"unknown command {args.command}")
+    except NewsgenError as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted: the previous site was left as it was", file=sys.stderr)
+        return 130
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,217 @@
+"""Site configuration: the ``SiteConfig`` dataclass and ``load_config``.
+
+Every key of ``newsgen.yaml`` is checked here, once; after loading, no other code re-checks it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from newsgen.errors import ConfigError, Problem, display_path
+from newsgen.suggest import did_you_mean
+
+CONFIG_NAME = "newsgen.yaml"
+DEFAULT_BASE_URL = "http://localhost:8000/"
+PERMALINK_FIELDS = frozenset({"year", "month", "day", "slug"})
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """Everything a build needs to know besides the content itself."""
+
+    root: Path
+    title: str = "News"
+    description: str = ""
+    base_url: str = DEFAULT_BASE_URL
+    language: str = "en"
+    timezone: str = "UTC"
+    permalink: str = "/{year}/{month}/{slug}/"
+    per_page: int = 20
+    related_limit: int = 5
+    feed_limit: int = 50
+    summary_length: int = 240
+    source: str = ""
+    articles_dir: Path = field(default=Path("articles"))
+    templates_dir: Path = field(default=Path("templates"))
+    static_dir: Path = field(default=Path("static"))
+    output_dir: Path = field(default=Path("public"))
+    # Run-time settings, from the command line rather than the file.
+    base_url_set: bool = False
+    drafts: bool = False
+    future: bool = False
+    strict: bool = False
+    build_time: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def base_path(self) -> str:
+        """The URL path the site lives under, with a trailing slash: ``/`` or ``/news/``."""
+        path = urlsplit(self.base_url).path or "/"
+        return path if path.endswith("/") else path + "/"
+
+    def absolute_url(self, url: str) -> str:
+        """Turn a site URL (``/2024/01/x/``) into an absolute one on ``base_url``."""
+        return self.base_url.rstrip("/") + "/" + url.lstrip("/")
+
+    def with_overrides(self, **changes: Any) -> SiteConfig:
+        """Apply command-line overrides; paths resolve against the site root."""
+        if "output_dir" in changes and changes["output_dir"] is not None:
+            changes["output_dir"] = (self.root / changes["output_dir"]).resolve()
+        if changes.get("base_url"):
+            problems = _check_base_url(changes["base_url"], "--base-url")
+            if problems:
+                raise ConfigError(problems)
+            changes["base_url"] = _normalise_base_url(changes["base_url"])
+            changes["base_url_set"] = True
+        return dataclasses.replace(
+            self, **{k: v for k, v in changes.items() if v is not None}
+        )
+
+
+_STR_KEYS = ("title", "description", "language", "source")
+_INT_KEYS = {"per_page": 1, "related_limit": 0, "feed_limit": 1, "summary_length": 20}
+_PATH_KEYS = ("articles_dir", "templates_dir", "static_dir", "output_dir")
+KNOWN_KEYS = frozenset(
+    (*_STR_KEYS, *_INT_KEYS, *_PATH_KEYS, "base_url", "timezone", "permalink")
+)
+
+
+def load_config(root: Path, config_path: Path | None = None) -> SiteConfig:
+    """Read ``newsgen.yaml`` (if there is one) under ``root`` and validate every key.
+
+    Raises ``ConfigError`` listing all problems at once.
+    """
+    root = root.resolve()
+    path = config_path or root / CONFIG_NAME
+    shown = display_path(path, root)
+    if not path.exists():
+        if config_path is not None:
+            raise ConfigError([Problem(shown, "config file not found")])
+        return _resolve_paths(SiteConfig(root=root))
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+    except UnicodeDecodeError as exc:
+        raise ConfigError([Problem(shown, f"not valid UTF-8 text ({exc.reason})")]) from exc
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise ConfigError([Problem(shown, f"invalid YAML: {exc.problem}", line)]) from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError([Problem(shown, f"invalid YAML: {exc}")]) from exc
+    if not isinstance(raw, dict):
+        raise ConfigError([Problem(shown, "must be a mapping of keys to values")])
+    values, problems = _validate(raw, shown)
+    if problems:
+        raise ConfigError(problems)
+    return _resolve_paths(SiteConfig(root=root, **values))
+
+
+def _validate(raw: dict[Any, Any], shown: str) -> tuple[dict[str, Any], list[Problem]]:
+    values: dict[str, Any] = {}
+    problems: list[Problem] = []
+
+    def bad(key: str, message: str) -> None:
+        problems.append(Problem(shown, f"'{key}': {message}"))
+
+    for key, value in raw.items():
+        key = str(key)
+        if key not in KNOWN_KEYS:
+            hint = did_you_mean(key, KNOWN_KEYS)
+            bad(key, "unknown key" + (f" (did you mean '{hint}'?)" if hint else ""))
+        elif key in _STR_KEYS:
+            if not isinstance(value, str):
+                bad(key, f"must be a string, not {_type_name(value)}")
+            else:
+                values[key] = value.strip()
+        elif key in _INT_KEYS:
+            if isinstance(value, bool) or not isinstance(value, int):
+                bad(key, f"must be a whole number, not {_type_name(value)}")
+            elif value < _INT_KEYS[key]:
+                bad(key, f"must be at least {_INT_KEYS[key]}, not {value}")
+            else:
+                values[key] = value
+        elif key in _PATH_KEYS:
+            if not isinstance(value, str) or not value.strip():
+                bad(key, "must be a folder path (a non-empty string)")
+            else:
+                values[key] = Path(value)
+        elif key == "base_url":
+            base_problems = _check_base_url(value, shown)
+            problems.extend(base_problems)
+            if not base_problems:
+                values[key] = _normalise_base_url(value)
+                values["base_url_set"] = True
+        elif key == "timezone":
+            if not isinstance(value, str):
+                bad(key, f"must be an IANA time zone name, not {_type_name(value)}")
+            else:
+                try:
+                    ZoneInfo(value)
+                    values[key] = value
+                except (ZoneInfoNotFoundError, ValueError):
+                    bad(key, f"unknown time zone '{value}' (use a name like 'Asia/Ho_Chi_Minh')")
+        elif key == "permalink":
+            message = _check_permalink(value)
+            if message:
+                bad(key, message)
+            else:
+                values[key] = value
+    return values, problems
+
+
+def _check_base_url(value: object, where: str) -> list[Problem]:
+    if not isinstance(value, str):
+        return [Problem(where, f"'base_url': must be a string, not {_type_name(value)}")]
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return [Problem(where, f"'base_url': must be an absolute http(s) URL, not '{value}'")]
+    return []
+
+
+def _normalise_base_url(value: str) -> str:
+    return value if value.endswith("/") else value + "/"
+
+
+def _check_permalink(value: object) -> str | None:
+    if not isinstance(value, str):
+        return f"must be a string, not {_type_name(value)}"
+    if not (value.startswith("/") and value.endswith("/")):
+        return f"must start and end with '/', like '/{{year}}/{{slug}}/', not '{value}'"
+    names = set(re.findall(r"\{([^{}]*)\}", value))
+    unknown = names - PERMALINK_FIELDS
+    if unknown:
+        allowed = ", ".join(f"{{{n}}}" for n in sorted(PERMALINK_FIELDS))
+        return f"unknown field {{{sorted(unknown)[0]}}} (allowed: {allowed})"
+    if "slug" not in names:
+        return "must contain {slug} so that every article gets its own URL"
+    literal = re.sub(r"\{[^{}]*\}", "x", value)
+    if not re.fullmatch(r"[/A-Za-z0-9._~-]+", literal) or "/../" in literal + "/":
+        return f"may hold only letters, digits, '-', '_', '.' and '/' besides fields: '{value}'"
+    segments = [s for s in literal.split("/") if s]
+    if any(s in (".", "..") for s in segments):
+        return f"must not contain '.' or '..' segments: '{value}'"
+    return None
+
+
+def _resolve_paths(config: SiteConfig) -> SiteConfig:
+    return dataclasses.replace(
+        config,
+        **{key: (config.root / getattr(config, key)).resolve() for key in _PATH_KEYS},
+    )
+
+
+def _type_name(value: object) -> str:
+    names = {dict: "a mapping", list: "a list", bool: "true/false", int: "a number",
+             float: "a number", str: "a string", type(None): "empty"}
+    return names.get(type(value), type(value).__name__)

@@ -1,0 +1,273 @@
+"""Articles from Markdown files: ``parse_article`` works on text, ``load_articles`` reads files."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date, datetime, time
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urlsplit
+
+from slugify import slugify
+
+from newsgen.config import SiteConfig
+from newsgen.errors import ContentError, Problem, display_path
+from newsgen.frontmatter import FrontMatter, FrontMatterError, split_front_matter
+from newsgen.markup import first_paragraph_text, markdown_to_html, truncate_words
+from newsgen.models import Article, Tag
+from newsgen.suggest import did_you_mean
+
+KNOWN_KEYS = frozenset({
+    "title", "date", "source", "source_url", "topics", "summary", "author", "slug",
+    "updated", "image", "image_alt", "draft",
+})
+
+
+class _Checker:
+    """Collects the problems of one article so they are all reported together."""
+
+    def __init__(self, source: str, fm: FrontMatter) -> None:
+        self.source = source
+        self.fm = fm
+        self.errors: list[Problem] = []
+        self.warnings: list[Problem] = []
+
+    def error(self, key: str, message: str) -> None:
+        self.errors.append(Problem(self.source, message, self.fm.line_of(key)))
+
+    def warn(self, key: str, message: str) -> None:
+        self.warnings.append(Problem(self.source, message, self.fm.line_of(key)))
+
+    def text(self, key: str, *, required: bool = False) -> str | None:
+        value = self.fm.data.get(key)
+        if value is None:
+            if required:
+                self.error(key, f"'{key}' is missing" if key not in self.fm.data
+                           else f"'{key}' is empty")
+            return None
+        if not isinstance(value, str):
+            hint = " (put it in quotes)" if isinstance(value, int | float) else ""
+            self.error(key, f"'{key}' must be text, not {_describe(value)}{hint}")
+            return None
+        value = " ".join(value.split())
+        if required and not value:
+            self.error(key, f"'{key}' is empty")
+            return None
+        return value or None
+
+    def names(self, key: str) -> tuple[str, ...]:
+        """A list of names, or one comma-separated string of them."""
+        value = self.fm.data.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            items: list[Any] = value.split(",")
+        elif isinstance(value, list):
+            items = value
+        else:
+            self.error(key, f"'{key}' must be a list or a comma-separated string, "
+                            f"not {_describe(value)}")
+            return ()
+        names: list[str] = []
+        for item in items:
+            if isinstance(item, bool) or not isinstance(item, str | int | float):
+                self.error(key, f"'{key}' entries must be text, not {_describe(item)}")
+                continue
+            name = " ".join(str(item).split())
+            if name:
+                names.append(name)
+        return tuple(names)
+
+    def when(self, key: str, config: SiteConfig, *, required: bool = False) -> datetime | None:
+        value = self.fm.data.get(key)
+        if value is None:
+            if required:
+                self.error(key, f"'{key}' is missing" if key not in self.fm.data
+                           else f"'{key}' is empty")
+            return None
+        try:
+            return parse_datetime(value, config)
+        except ValueError as exc:
+            self.error(key, f"'{key}': {exc}")
+            return None
+
+    def url(self, key: str) -> str | None:
+        value = self.text(key)
+        if value is None:
+            return None
+        if not is_safe_url(value):
+            self.error(key, f"'{key}' must be an http(s) URL or a path on this site, "
+                            f"not '{value}'")
+            return None
+        return value
+
+
+def parse_datetime(value: object, config: SiteConfig) -> datetime:
+    """A front-matter date: a date, a datetime, or an ISO 8601 string. No offset means
+    the site's time zone. The result is expressed in the site's time zone."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time())
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(
+                f"'{text}' is not a valid date (use ISO 8601, e.g. 2024-01-30 or "
+                f"2024-01-30 09:15:00+07:00)"
+            ) from None
+    else:
+        raise ValueError(f"expected a date like 2024-01-30, not {_describe(value)}")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=config.tz)
+    return moment.astimezone(config.tz)
+
+
+def is_safe_url(value: str) -> bool:
+    """Only web links and site paths may become links: no ``javascript:``, ``data:`` …"""
+    parts = urlsplit(value)
+    if parts.scheme:
+        return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+    return not value.startswith("//") and "\\" not in value
+
+
+def article_url(permalink: str, moment: datetime, slug: str) -> str:
+    return permalink.format(year=f"{moment.year:04d}", month=f"{moment.month:02d}",
+                            day=f"{moment.day:02d}", slug=slug)
+
+
+def parse_article(text: str, source: str, config: SiteConfig) -> tuple[Article, list[Problem]]:
+    """Parse one article's text. Returns the article and its warnings;
+    raises ``ContentError`` with every problem found in it."""
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise ContentError([Problem(source, "contains a NUL byte: not a text file?", line)])
+    try:
+        fm = split_front_matter(text, source)
+    except FrontMatterError as exc:
+        raise ContentError([exc.problem]) from exc
+    check = _Checker(source, fm)
+
+    title = check.text("title", required=True)
+    moment = check.when("date", config, required=True)
+    updated = check.when("updated", config)
+    source_name = check.text("source") or config.source
+    source_url = check.url("source_url")
+    summary = check.text("summary")
+    authors = check.names("author")
+    image = check.url("image")
+    image_alt = check.text("image_alt")
+    draft = fm.data.get("draft", False)
+    if not isinstance(draft, bool):
+        check.error("draft", f"'draft' must be true or false, not {_describe(draft)}")
+        draft = False
+
+    slug_text = check.text("slug")
+    slug = slugify(slug_text or title or "")
+    if (slug_text or title) and not slug:
+        key = "slug" if slug_text else "title"
+        check.error(key, f"'{key}' has no letters or digits to make a URL from: "
+                         f"set 'slug' to a few plain words")
+
+    tags: dict[str, Tag] = {}
+    for name in check.names("topics"):
+        topic_slug = slugify(name)
+        if not topic_slug:
+            check.error("topics", f"topic '{name}' has no letters or digits to make a URL from")
+        else:
+            tags.setdefault(topic_slug, Tag(name, topic_slug))
+
+    extra = {}
+    for key, value in fm.data.items():
+        if key in KNOWN_KEYS:
+            continue
+        extra[key] = value
+        hint = did_you_mean(key, KNOWN_KEYS)
+        check.warn(key, f"unknown front-matter key '{key}'"
+                        + (f" (did you mean '{hint}'?)" if hint else "")
+                        + ": kept as article.extra")
+
+    if check.errors:
+        raise ContentError(check.errors)
+    assert title is not None and moment is not None
+
+    body_html = markdown_to_html(fm.body)
+    if summary is None:
+        summary = truncate_words(first_paragraph_text(body_html), config.summary_length)
+    article = Article(
+        source_path=source, title=title, date=moment, slug=slug,
+        url=article_url(config.permalink, moment, slug), body_html=body_html,
+        summary=summary, source=source_name, source_url=source_url,
+        topics=tuple(tags.values()), authors=authors, updated=updated, image=image,
+        image_alt=image_alt, draft=draft, extra=MappingProxyType(extra),
+    )
+    return article, check.warnings
+
+
+def find_article_files(config: SiteConfig) -> Iterator[Path]:
+    """Every ``.md`` file under the articles folder, sorted; hidden files are skipped."""
+    root = config.articles_dir
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+        for name in sorted(files):
+            if name.endswith(".md") and not name.startswith("."):
+                yield Path(folder) / name
+
+
+def read_article(path: Path, config: SiteConfig) -> tuple[Article, list[Problem]]:
+    """Read one file and parse it; decoding problems become ``ContentError``."""
+    source = display_path(path, config.root)
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ContentError(
+            [Problem(source, f"not valid UTF-8 text (byte 0x{data[exc.start]:02x}); "
+                             f"save the file as UTF-8", line)]
+        ) from exc
+    return parse_article(text, source, config)
+
+
+def load_articles(config: SiteConfig) -> tuple[list[Article], list[Problem]]:
+    """Read every article. All content errors of all files are raised together."""
+    if not config.articles_dir.is_dir():
+        raise ContentError([Problem(display_path(config.articles_dir, config.root),
+                                    "articles folder not found")])
+    articles: list[Article] = []
+    warnings: list[Problem] = []
+    errors: list[Problem] = []
+    root = config.root
+    for path in find_article_files(config):
+        if path.is_symlink() and not path.resolve().is_relative_to(root):
+            warnings.append(Problem(display_path(path, root),
+                                    "symlink leads outside the site: not published"))
+            continue
+        try:
+            article, found = read_article(path, config)
+        except ContentError as exc:
+            errors.extend(exc.problems)
+        except OSError as exc:
+            errors.append(Problem(display_path(path, root), f"cannot read: {exc.strerror}"))
+        else:
+            articles.append(article)
+            warnings.extend(found)
+    if errors:
+        raise ContentError(errors)
+    return articles, warnings
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, bool):
+        return f"'{str(value).lower()}'"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__

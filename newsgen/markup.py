@@ -1,0 +1,59 @@
+"""Markdown to HTML, and plain-text helpers for summaries."""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import markdown
+
+EXTENSIONS = ["extra", "sane_lists", "smarty", "toc"]
+# Article pages carry the headline as their only <h1>: body headings start at <h2>.
+EXTENSION_CONFIGS = {"toc": {"baselevel": 2}, "smarty": {"smart_angled_quotes": False}}
+
+
+@cache
+def _converter() -> markdown.Markdown:
+    # Imported lazily: builds that convert nothing should not pay for the import.
+    import markdown
+
+    return markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS,
+                             output_format="html")
+
+
+def markdown_to_html(text: str) -> str:
+    """Convert one article body. One converter per process, reset between articles."""
+    converter = _converter()
+    try:
+        return converter.convert(text)
+    finally:
+        converter.reset()
+
+
+_TAG = re.compile(r"<[^>]+>")
+_FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
+_SPACE = re.compile(r"\s+")
+
+
+def html_to_text(fragment: str) -> str:
+    """Plain text of an HTML fragment: tags dropped, entities decoded, spaces folded."""
+    return _SPACE.sub(" ", html.unescape(_TAG.sub("", fragment))).strip()
+
+
+def first_paragraph_text(body_html: str) -> str:
+    match = _FIRST_PARAGRAPH.search(body_html)
+    return html_to_text(match.group(1)) if match else ""
+
+
+def truncate_words(text: str, limit: int) -> str:
+    """Cut ``text`` to at most ``limit`` characters on a word boundary, marking the cut with …"""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-–—") + "…"

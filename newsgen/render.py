@@ -1,0 +1,118 @@
+"""Render planned pages to strings with Jinja2. Nothing here writes files."""
+
+from __future__ import annotations
+
+import html
+import traceback
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from newsgen import __version__
+from newsgen.errors import TemplateError
+from newsgen.models import Article, Site
+from newsgen.pages import Page
+
+THEME_DIR = Path(__file__).parent / "theme"
+NAV_TOPICS = 6  # the most used topics, linked from every page's navigation
+
+
+def template_dirs(site_templates: Path) -> list[Path]:
+    """Where templates are looked up: the site's own folder first, then the theme."""
+    return [site_templates, THEME_DIR / "templates"]
+
+
+def make_env(site: Site) -> jinja2.Environment:
+    config = site.config
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(p) for p in template_dirs(config.templates_dir)]),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml", "j2")),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    base_path = config.base_path
+
+    def url(path: str) -> str:
+        """A site URL ("/topics/") as a link on this site, under base_url's path."""
+        return base_path + path.lstrip("/")
+
+    env.filters.update(
+        url=url,
+        absolute_url=config.absolute_url,
+        isoformat=lambda d: d.isoformat(timespec="seconds"),
+        display_date=display_date,
+        display_time=lambda d: f"{d:%H:%M}",
+        topic_url=lambda slug: f"/topics/{slug}/",
+        feed_content=feed_content,
+    )
+    nav_topics = sorted(site.topics, key=lambda t: (-t.count, t.name.casefold()))[:NAV_TOPICS]
+    env.globals.update(site=site, config=config, nav_topics=nav_topics,
+                       newsgen_version=__version__)
+    return env
+
+
+def feed_content(article: Article) -> str:
+    """An article's body for a feed entry, with its source credited (HTML as plain text,
+    so the template escapes it once more for XML)."""
+    if not article.source:
+        return article.body_html
+    source = html.escape(article.source)
+    if article.source_url:
+        source = f'<a href="{html.escape(article.source_url)}">{source}</a>'
+    return f"{article.body_html}\n<p>Source: {source}</p>"
+
+
+def display_date(moment: datetime) -> str:
+    return f"{moment.day} {moment:%B %Y}"
+
+
+def render_page(page: Page, env: jinja2.Environment) -> str:
+    """Render one page. Template problems become ``TemplateError`` with file and line."""
+    try:
+        template = env.get_template(page.template)
+        return template.render(page=page, **page.context)
+    except jinja2.TemplateSyntaxError as exc:
+        name = exc.filename or exc.name or page.template
+        raise TemplateError(_shown(name), exc.lineno, exc.message or "syntax error",
+                            page.url) from exc
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(page.template, None, f"template not found: {exc.name}",
+                            page.url) from exc
+    except Exception as exc:
+        name, line = _template_frame(exc, page.template)
+        raise TemplateError(name, line, f"{type(exc).__name__}: {exc}", page.url) from exc
+
+
+def _template_frame(exc: BaseException, default: str) -> tuple[str, int | None]:
+    """The innermost template line in the traceback (Jinja maps frames to template lines)."""
+    found: tuple[str, int | None] = (default, None)
+    for frame, line in traceback.walk_tb(exc.__traceback__):
+        filename = frame.f_code.co_filename
+        if filename.endswith((".html", ".xml", ".txt", ".j2")):
+            found = (_shown(filename), line)
+    return found
+
+
+def _shown(filename: str) -> str:
+    path = Path(filename)
+    theme = THEME_DIR / "templates"
+    if path.is_relative_to(theme):
+        return "theme:" + path.relative_to(theme).as_posix()
+    return _relative_to_cwd(path)
+
+
+def _relative_to_cwd(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def render_all(pages: list[Page], env: jinja2.Environment) -> Any:
+    """Yield (page, text) in plan order."""
+    for page in pages:
+        yield page, render_page(page, env)
