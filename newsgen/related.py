@@ -14,8 +14,10 @@ articles carry all of ``S``, so a set with no unseen members left no longer hold
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -25,7 +27,7 @@ from newsgen.models import Article
 LONG_LIST = 256
 # At most this many of an article's topics are walked; the others are read in full.
 MAX_WALKED = 6
-_BATCH = 32  # walk steps between two checks of the stop bound
+_BATCH = 16  # walk steps between two checks of the stop bound
 _SCALE = 1_000_000  # integer weights make scores exact and order-independent
 
 Key = tuple[int, int, int, str]  # (-score, date distance, -timestamp, url): smaller is better
@@ -39,6 +41,7 @@ class _Index:
     postings: dict[str, list[int]]  # topic -> article ids sorted by (stamp, id)
     posting_sets: dict[str, frozenset[int]]
     weight: dict[str, int]
+    ids: dict[str, int]  # url -> article id
 
 
 def related_articles(articles: Sequence[Article], limit: int) -> dict[str, tuple[Article, ...]]:
@@ -65,7 +68,8 @@ def _build_index(articles: Sequence[Article]) -> _Index:
     total = len(articles)
     weight = {t: round(math.log1p(total / len(ids)) * _SCALE) for t, ids in postings.items()}
     return _Index(stamps, [a.url for a in articles], topics, postings,
-                  {t: frozenset(ids) for t, ids in postings.items()}, weight)
+                  {t: frozenset(ids) for t, ids in postings.items()}, weight,
+                  {a.url: i for i, a in enumerate(articles)})
 
 
 def _top_related(i: int, ix: _Index, limit: int,
@@ -74,62 +78,98 @@ def _top_related(i: int, ix: _Index, limit: int,
     by_length = sorted(mine, key=lambda t: (-len(ix.postings[t]), t))
     walked = [t for t in by_length[:MAX_WALKED] if len(ix.postings[t]) > LONG_LIST]
     walked_set = frozenset(walked)
+    here = ix.stamps[i]
 
     def key(j: int) -> Key:
         score = sum(ix.weight[t] for t in mine & ix.topics[j])
         stamp = ix.stamps[j]
-        return (-score, abs(stamp - ix.stamps[i]), -stamp, ix.urls[j])
+        return (-score, abs(stamp - here), -stamp, ix.urls[j])
 
-    seen: set[int] = {i}
+    # Short lists are read in full: integer score accumulation is cheap. Candidates
+    # found there also get the weight of the long-list topics they share: exact scores.
+    scores: dict[int, int] = {}
     for topic in mine - walked_set:
-        seen.update(ix.postings[topic])
-    best = sorted(key(j) for j in seen if j != i)[:limit]
+        weight = ix.weight[topic]
+        for j in ix.postings[topic]:
+            scores[j] = scores.get(j, 0) + weight
+    scores.pop(i, None)
+    if walked_set:
+        for j in scores:
+            shared = ix.topics[j] & walked_set
+            if shared:
+                scores[j] += sum(ix.weight[t] for t in shared)
+    if len(scores) > 4 * limit:
+        # Only candidates scoring at least the limit-th best score can place: full keys
+        # (with the date tie-break) are computed for those alone.
+        threshold = heapq.nlargest(limit, scores.values())[-1]
+        candidates = [j for j, score in scores.items() if score >= threshold]
+    else:
+        candidates = list(scores)
+    best = heapq.nsmallest(limit, map(key, candidates))
     if walked:
+        seen = set(scores)
+        seen.add(i)
         _walk(i, ix, limit, walked, seen, best, key, containing)
-    position = {url: j for j, url in ((j, ix.urls[j]) for j in seen)}
-    return [position[k[3]] for k in best]
+    return [ix.ids[k[3]] for k in best]
 
 
 def _walk(i: int, ix: _Index, limit: int, walked: list[str], seen: set[int], best: list[Key],
-          key: object, containing: dict[frozenset[str], int]) -> None:
-    """Walk the long posting lists outward from article ``i``'s date (see module doc)."""
-    assert callable(key)
-    subsets = [frozenset(c) for n in range(1, len(walked) + 1)
-               for c in combinations(walked, n)]
+          key: Callable[[int], Key], containing: dict[frozenset[str], int]) -> None:
+    """Walk the long posting lists outward from article ``i``'s date (see module doc).
+
+    An unseen article sharing exactly the set ``S`` of long-list topics scores ``gain[S]`` and
+    lies beyond the walk's frontier in every list of ``S``, in particular in the shortest
+    one, its pilot. So ``(-gain[S], pilot frontier)`` bounds the key of every unseen member
+    of ``S``; the walk always advances the set with the best bound, and ends when no bound
+    can beat the current ``limit``-th best key or no set has unseen members left.
+    """
     walked_set = frozenset(walked)
-    remaining = {s: _count_containing(s, ix, containing) for s in subsets}
-    for j in seen:  # articles already ranked are not "unseen"
-        _discount(ix.topics[j] & walked_set, remaining)
+    top_gain = sum(ix.weight[t] for t in walked)
+    if len(best) == limit and best[-1][0] < -top_gain:
+        return  # even an article sharing every long-list topic would not place
+    subsets = [frozenset(c) for n in range(len(walked), 0, -1)
+               for c in combinations(walked, n)]
+    # Articles already ranked (and ``i`` itself) are not "unseen": count them by the
+    # long-list topics they carry, then take them off each set's total.
+    seen_by_shared = Counter(ix.topics[j] & walked_set for j in seen)
+    remaining = {
+        s: _count_containing(s, ix, containing)
+        - sum(n for shared, n in seen_by_shared.items() if s <= shared)
+        for s in subsets
+    }
     gain = {s: sum(ix.weight[t] for t in s) for s in subsets}
+    pilot = {s: min(s, key=lambda t: (len(ix.postings[t]), t)) for s in subsets}
     here = ix.stamps[i]
-    # Two cursors per list: the next older (left) and next newer (right) entry.
+    stamps = ix.stamps
     lists = {t: ix.postings[t] for t in walked}
-    cursor = {}
+    cursor: dict[str, list[int]] = {}  # per list: next older (left) and next newer (right)
     for t, ids in lists.items():
-        pos = bisect.bisect_left(ids, (here, i), key=lambda j: (ix.stamps[j], j))
+        pos = bisect.bisect_left(ids, (here, i), key=lambda j: (stamps[j], j))
         cursor[t] = [pos - 1, pos]
 
     def frontier(t: str) -> tuple[float, int]:
         ids, (left, right) = lists[t], cursor[t]
-        dl = here - ix.stamps[ids[left]] if left >= 0 else math.inf
-        dr = ix.stamps[ids[right]] - here if right < len(ids) else math.inf
+        dl = here - stamps[ids[left]] if left >= 0 else math.inf
+        dr = stamps[ids[right]] - here if right < len(ids) else math.inf
         return (dl, 0) if dl <= dr else (dr, 1)
 
     while True:
-        fronts = {t: frontier(t) for t in walked}
-        open_lists: set[str] = set()
+        chosen: tuple[tuple[float, float], str] | None = None
+        fronts = {t: frontier(t)[0] for t in walked}
         for s in subsets:
             if remaining[s] <= 0:
                 continue
-            distance = max(fronts[t][0] for t in s)
+            distance = fronts[pilot[s]]
             if distance == math.inf:
                 continue
-            if len(best) == limit and (best[-1][0], best[-1][1]) < (-gain[s], distance):
+            bound = (-gain[s], distance)
+            if len(best) == limit and (best[-1][0], best[-1][1]) < bound:
                 continue
-            open_lists.update(s)
-        if not open_lists:
+            if chosen is None or bound < chosen[0]:
+                chosen = (bound, pilot[s])
+        if chosen is None:
             return
-        topic = min(open_lists, key=lambda t: (fronts[t][0], t))
+        topic = chosen[1]
         ids = lists[topic]
         # Walking further than needed never changes the result, so the bound is
         # re-checked only every few steps: the check costs more than a step.
@@ -143,8 +183,10 @@ def _walk(i: int, ix: _Index, limit: int, walked: list[str], seen: set[int], bes
                 continue
             seen.add(j)
             _discount(ix.topics[j] & walked_set, remaining)
-            bisect.insort(best, key(j))
-            del best[limit:]
+            candidate = key(j)
+            if len(best) < limit or candidate < best[-1]:
+                bisect.insort(best, candidate)
+                del best[limit:]
 
 
 def _discount(shared: frozenset[str], remaining: dict[frozenset[str], int]) -> None:
