@@ -166,11 +166,15 @@ def test_per_page_error_says_what_was_given(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("zone", ["Mars/Olympus", "Asia/Hanoi ", "", "../etc/passwd", "Asia",
-                                  "zone.tab", "7"])
+                                  "zone.tab", "utc+7"])
 def test_bad_timezone_is_an_error(tmp_path: Path, zone: str) -> None:
-    message = only_message(tmp_path, f"timezone: {zone!r}\n" if zone != "7" else "timezone: 7\n")
+    message = only_message(tmp_path, f"timezone: {zone!r}\n")
 
     assert "'timezone'" in message
+
+
+def test_timezone_that_is_not_text_is_an_error(tmp_path: Path) -> None:
+    assert "'timezone'" in only_message(tmp_path, "timezone: 7\n")
 
 
 @pytest.mark.parametrize("url", ["news.example.com", "ftp://news.example.com/",
@@ -256,11 +260,11 @@ def test_all_problems_are_reported_together(tmp_path: Path) -> None:
 
 
 def test_invalid_yaml_is_reported_with_its_line(tmp_path: Path) -> None:
-    error = config_error(tmp_path, "title: Delta\nper_page: 10\nbase_url: [oops\nx: 1\n")
+    error = config_error(tmp_path, "title: Delta\nper_page: 10\nbase_url: a: b\nx: 1\n")
 
     (problem,) = error.problems
     assert problem.path == "newsgen.yaml"
-    assert problem.line in (3, 4)
+    assert problem.line == 3
     assert "YAML" in problem.message
 
 
