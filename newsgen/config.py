@@ -109,6 +109,8 @@ def load_config(root: Path, config_path: Path | None = None) -> SiteConfig:
         raise ConfigError([Problem(shown, f"invalid YAML: {exc.problem}", line)]) from exc
     except yaml.YAMLError as exc:
         raise ConfigError([Problem(shown, f"invalid YAML: {exc}")]) from exc
+    except RecursionError as exc:
+        raise ConfigError([Problem(shown, "invalid YAML: nested too deeply")]) from exc
     if not isinstance(raw, dict):
         raise ConfigError([Problem(shown, "must be a mapping of keys to values")])
     values, problems = _validate(raw, shown)
@@ -196,11 +198,10 @@ def _check_permalink(value: object) -> str | None:
     if "slug" not in names:
         return "must contain {slug} so that every article gets its own URL"
     literal = re.sub(r"\{[^{}]*\}", "x", value)
-    if not re.fullmatch(r"[/A-Za-z0-9._~-]+", literal) or "/../" in literal + "/":
-        return f"may hold only letters, digits, '-', '_', '.' and '/' besides fields: '{value}'"
-    segments = [s for s in literal.split("/") if s]
-    if any(s in (".", "..") for s in segments):
+    if any(s in (".", "..") for s in literal.split("/")):
         return f"must not contain '.' or '..' segments: '{value}'"
+    if not re.fullmatch(r"[/A-Za-z0-9._~-]+", literal):
+        return f"may hold only letters, digits, '-', '_', '.' and '/' besides fields: '{value}'"
     return None
 
 

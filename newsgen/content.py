@@ -37,6 +37,17 @@ class _Checker:
     def error(self, key: str, message: str) -> None:
         self.errors.append(Problem(self.source, message, self.fm.line_of(key)))
 
+    def missing(self, key: str) -> None:
+        """A required key is absent or empty; point at a misspelling of it if there is one."""
+        if key in self.fm.data:
+            self.error(key, f"'{key}' is empty")
+            return
+        for other in self.fm.data:
+            if other not in KNOWN_KEYS and did_you_mean(other, KNOWN_KEYS) == key:
+                self.error(other, f"'{key}' is missing (is '{other}' a misspelling of it?)")
+                return
+        self.error(key, f"'{key}' is missing")
+
     def warn(self, key: str, message: str) -> None:
         self.warnings.append(Problem(self.source, message, self.fm.line_of(key)))
 
@@ -44,8 +55,7 @@ class _Checker:
         value = self.fm.data.get(key)
         if value is None:
             if required:
-                self.error(key, f"'{key}' is missing" if key not in self.fm.data
-                           else f"'{key}' is empty")
+                self.missing(key)
             return None
         if not isinstance(value, str):
             hint = " (put it in quotes)" if isinstance(value, int | float) else ""
@@ -53,22 +63,22 @@ class _Checker:
             return None
         value = " ".join(value.split())
         if required and not value:
-            self.error(key, f"'{key}' is empty")
+            self.missing(key)
             return None
         return value or None
 
-    def names(self, key: str) -> tuple[str, ...]:
-        """A list of names, or one comma-separated string of them."""
+    def names(self, key: str, *, split: bool = True) -> tuple[str, ...]:
+        """A list of names, or one string of them: comma-separated when ``split``."""
         value = self.fm.data.get(key)
         if value is None:
             return ()
         if isinstance(value, str):
-            items: list[Any] = value.split(",")
+            items: list[Any] = value.split(",") if split else [value]
         elif isinstance(value, list):
             items = value
         else:
-            self.error(key, f"'{key}' must be a list or a comma-separated string, "
-                            f"not {_describe(value)}")
+            self.error(key, f"'{key}' must be a list or a "
+                            f"{'comma-separated ' if split else ''}string, not {_describe(value)}")
             return ()
         names: list[str] = []
         for item in items:
@@ -84,8 +94,7 @@ class _Checker:
         value = self.fm.data.get(key)
         if value is None:
             if required:
-                self.error(key, f"'{key}' is missing" if key not in self.fm.data
-                           else f"'{key}' is empty")
+                self.missing(key)
             return None
         try:
             return parse_datetime(value, config)
@@ -158,7 +167,7 @@ def parse_article(text: str, source: str, config: SiteConfig) -> tuple[Article, 
     source_name = check.text("source") or config.source
     source_url = check.url("source_url")
     summary = check.text("summary")
-    authors = check.names("author")
+    authors = check.names("author", split=False)  # "Doe, Jane" is one person
     image = check.url("image")
     image_alt = check.text("image_alt")
     draft = fm.data.get("draft", False)
@@ -270,4 +279,6 @@ def _describe(value: object) -> str:
         return "a list"
     if isinstance(value, dict):
         return "a mapping"
+    if isinstance(value, str):
+        return f"'{value}'"
     return type(value).__name__

@@ -77,6 +77,10 @@ def split_front_matter(text: str, source: str) -> FrontMatter:
         data = yaml.load(yaml_text, Loader=_FrontMatterLoader)  # noqa: S506 - safe loader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark and mark and mark.line >= close - 1:
+            # The problem surfaced at the end of the block (an unclosed bracket or quote):
+            # where the construct opened is more useful to the editor.
+            mark = exc.context_mark
         line = mark.line + 2 if mark else 1
         what = exc.problem or exc.context or "invalid YAML"
         raise FrontMatterError(Problem(source, f"front matter: {what}", line)) from exc

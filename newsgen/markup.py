@@ -44,8 +44,12 @@ def html_to_text(fragment: str) -> str:
 
 
 def first_paragraph_text(body_html: str) -> str:
-    match = _FIRST_PARAGRAPH.search(body_html)
-    return html_to_text(match.group(1)) if match else ""
+    """The first paragraph that has text (a lead image's paragraph has none)."""
+    for match in _FIRST_PARAGRAPH.finditer(body_html):
+        text = html_to_text(match.group(1))
+        if text:
+            return text
+    return ""
 
 
 def truncate_words(text: str, limit: int) -> str:
