@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import jinja2
 
 from newsgen.config import DEFAULT_BASE_URL, SiteConfig
 from newsgen.content import load_articles
 from newsgen.errors import ContentError, Problem
 from newsgen.index import build_site
 from newsgen.output import Staging, check_output_dir, find_collisions, output_lock
-from newsgen.pages import plan_pages
-from newsgen.render import THEME_DIR, make_env, render_all
+from newsgen.pages import Page, plan_pages
+from newsgen.parallel import default_jobs, map_chunks
+from newsgen.render import THEME_DIR, make_env, render_page
 
 
 @dataclass(frozen=True)
@@ -40,11 +44,15 @@ class BuildResult:
                 f"→ {self.output}")
 
 
-def build(config: SiteConfig, *, force: bool = False) -> BuildResult:
-    """Build the whole site into ``config.output_dir``; all or nothing."""
+def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None) -> BuildResult:
+    """Build the whole site into ``config.output_dir``; all or nothing.
+
+    ``jobs`` worker processes convert articles and render pages (default: one per CPU).
+    """
     started = time.perf_counter()
+    jobs = jobs or default_jobs()
     check_output_dir(config, force=force)
-    articles, warnings = load_articles(config)
+    articles, warnings = load_articles(config, jobs)
     site, index_warnings = build_site(articles, config)
     warnings += index_warnings
     if not config.base_url_set:
@@ -59,8 +67,7 @@ def build(config: SiteConfig, *, force: bool = False) -> BuildResult:
     with output_lock(config):
         staging = Staging(config.output_dir)
         try:
-            for page, text in render_all(pages, env):
-                staging.write(page.output_path, text)
+            render_pages(pages, env, staging, jobs)
             for static_dir in (THEME_DIR / "static", config.static_dir):
                 warnings += staging.copy_tree(static_dir, "static", config.root)
             staging.publish()
@@ -73,3 +80,28 @@ def build(config: SiteConfig, *, force: bool = False) -> BuildResult:
         output=config.output_dir, held_back_drafts=site.held_back_drafts,
         held_back_future=site.held_back_future, warnings=tuple(warnings),
     )
+
+
+# What forked render workers inherit: set just before the pool starts, cleared after.
+_RENDER_JOB: tuple[list[Page], jinja2.Environment, Staging] | None = None
+
+
+def render_pages(pages: list[Page], env: jinja2.Environment, staging: Staging,
+                 jobs: int) -> None:
+    """Render every page into the staging folder, in chunks across ``jobs`` processes."""
+    global _RENDER_JOB
+    _RENDER_JOB = (pages, env, staging)
+    try:
+        for written in map_chunks(_render_chunk, range(len(pages)), jobs):
+            staging.written.update(written)
+    finally:
+        _RENDER_JOB = None
+
+
+def _render_chunk(indices: Sequence[int]) -> list[str]:
+    assert _RENDER_JOB is not None
+    pages, env, staging = _RENDER_JOB
+    for index in indices:
+        page = pages[index]
+        staging.write(page.output_path, render_page(page, env))
+    return [pages[index].output_path for index in indices]

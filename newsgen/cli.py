@@ -45,8 +45,20 @@ def build_parser() -> argparse.ArgumentParser:
                        help="treat warnings (unknown keys, merged topics …) as errors")
     build.add_argument("--force", action="store_true",
                        help="replace an output folder that newsgen did not create")
+    build.add_argument("--jobs", "-j", type=_positive_int, metavar="N",
+                       help="worker processes (default: one per CPU)")
     build.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def build_time() -> datetime:
@@ -72,7 +84,7 @@ def run_build(args: argparse.Namespace) -> int:
         output_dir=args.output, base_url=args.base_url, drafts=args.drafts,
         future=args.future, strict=args.strict, build_time=build_time(),
     )
-    result = build(config, force=args.force)
+    result = build(config, force=args.force, jobs=args.jobs)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(result.summary())

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time
+from functools import partial
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,6 +17,7 @@ from newsgen.errors import ContentError, Problem, display_path
 from newsgen.frontmatter import FrontMatter, FrontMatterError, split_front_matter
 from newsgen.markup import first_paragraph_text, markdown_to_html, truncate_words
 from newsgen.models import Article, Tag
+from newsgen.parallel import map_chunks
 from newsgen.suggest import did_you_mean
 
 KNOWN_KEYS = frozenset({
@@ -212,7 +213,7 @@ def parse_article(text: str, source: str, config: SiteConfig) -> tuple[Article, 
         url=article_url(config.permalink, moment, slug), body_html=body_html,
         summary=summary, source=source_name, source_url=source_url,
         topics=tuple(tags.values()), authors=authors, updated=updated, image=image,
-        image_alt=image_alt, draft=draft, extra=MappingProxyType(extra),
+        image_alt=image_alt, draft=draft, extra=extra,
     )
     return article, check.warnings
 
@@ -242,16 +243,34 @@ def read_article(path: Path, config: SiteConfig) -> tuple[Article, list[Problem]
     return parse_article(text, source, config)
 
 
-def load_articles(config: SiteConfig) -> tuple[list[Article], list[Problem]]:
-    """Read every article. All content errors of all files are raised together."""
+Loaded = tuple[list[Article], list[Problem], list[Problem]]  # articles, warnings, errors
+
+
+def load_articles(config: SiteConfig, jobs: int = 1) -> tuple[list[Article], list[Problem]]:
+    """Read every article, across ``jobs`` processes. All content errors of all files are
+    raised together."""
     if not config.articles_dir.is_dir():
         raise ContentError([Problem(display_path(config.articles_dir, config.root),
                                     "articles folder not found")])
+    paths = list(find_article_files(config))
+    articles: list[Article] = []
+    warnings: list[Problem] = []
+    errors: list[Problem] = []
+    for found, warned, failed in map_chunks(partial(_read_chunk, config=config), paths, jobs):
+        articles += found
+        warnings += warned
+        errors += failed
+    if errors:
+        raise ContentError(errors)
+    return articles, warnings
+
+
+def _read_chunk(paths: Sequence[Path], config: SiteConfig) -> Loaded:
     articles: list[Article] = []
     warnings: list[Problem] = []
     errors: list[Problem] = []
     root = config.root
-    for path in find_article_files(config):
+    for path in paths:
         if path.is_symlink() and not path.resolve().is_relative_to(root):
             warnings.append(Problem(display_path(path, root),
                                     "symlink leads outside the site: not published"))
@@ -265,9 +284,7 @@ def load_articles(config: SiteConfig) -> tuple[list[Article], list[Problem]]:
         else:
             articles.append(article)
             warnings.extend(found)
-    if errors:
-        raise ContentError(errors)
-    return articles, warnings
+    return articles, warnings, errors
 
 
 def _describe(value: object) -> str:

@@ -34,6 +34,9 @@ class ConfigError(NewsgenError):
         self.problems = tuple(problems)
         super().__init__(_listing("configuration error", self.problems))
 
+    def __reduce__(self) -> tuple[type, tuple[tuple[Problem, ...]]]:
+        return (type(self), (self.problems,))
+
 
 class ContentError(NewsgenError):
     """Every problem found in the articles, reported together."""
@@ -42,6 +45,9 @@ class ContentError(NewsgenError):
         self.problems = tuple(problems)
         super().__init__(_listing("content error", self.problems))
 
+    def __reduce__(self) -> tuple[type, tuple[tuple[Problem, ...]]]:
+        return (type(self), (self.problems,))
+
 
 class TemplateError(NewsgenError):
     """A template failed to load or render; names the template and line."""
@@ -49,9 +55,15 @@ class TemplateError(NewsgenError):
     def __init__(self, template: str, line: int | None, message: str, page: str = "") -> None:
         self.template = template
         self.line = line
+        self.message = message
+        self.page = page
         where = f"{template}:{line}" if line else template
         rendering = f" (while rendering {page})" if page else ""
         super().__init__(f"template error: {where}: {message}{rendering}")
+
+    def __reduce__(self) -> tuple[type, tuple[str, int | None, str, str]]:
+        # Rebuilt from its parts when it crosses from a worker process.
+        return (type(self), (self.template, self.line, self.message, self.page))
 
 
 class OutputError(NewsgenError):

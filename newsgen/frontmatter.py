@@ -61,7 +61,9 @@ def split_front_matter(text: str, source: str) -> FrontMatter:
     """
     text = normalise_text(text)
     if not text.strip():
-        raise FrontMatterError(Problem(source, "file is empty (expected front matter with a title and date)", 1))
+        raise FrontMatterError(
+            Problem(source, "file is empty (expected front matter with a title and date)", 1)
+        )
     lines = text.split("\n")
     if not _FENCE.match(lines[0]):
         raise FrontMatterError(
@@ -74,7 +76,7 @@ def split_front_matter(text: str, source: str) -> FrontMatter:
         )
     yaml_text = "\n".join(lines[1:close])
     try:
-        data = yaml.load(yaml_text, Loader=_FrontMatterLoader)  # noqa: S506 - safe loader
+        data = yaml.load(yaml_text, Loader=_FrontMatterLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if exc.context_mark and mark and mark.line >= close - 1:
@@ -96,8 +98,8 @@ def split_front_matter(text: str, source: str) -> FrontMatter:
             Problem(source, f"front matter must be a mapping of keys to values, not {kind}", 2)
         )
     key_lines: dict[str, int] = {}
-    for number, line in enumerate(lines[1:close], start=2):
-        match = _KEY_LINE.match(line)
+    for number, yaml_line in enumerate(lines[1:close], start=2):
+        match = _KEY_LINE.match(yaml_line)
         if match:
             key_lines.setdefault(match.group(1).strip("'\""), number)
     body = "\n".join(lines[close + 1 :])

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from newsgen.config import SiteConfig
@@ -37,7 +36,8 @@ class Article:
     image: str | None = None
     image_alt: str | None = None
     draft: bool = False
-    extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    # Plain dict so that articles pickle across worker processes; treat it as read-only.
+    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     @property
     def topic_slugs(self) -> tuple[str, ...]:

@@ -6,7 +6,6 @@ import html
 import traceback
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import jinja2
 
@@ -110,9 +109,3 @@ def _relative_to_cwd(path: Path) -> str:
         return path.resolve().relative_to(Path.cwd()).as_posix()
     except ValueError:
         return str(path)
-
-
-def render_all(pages: list[Page], env: jinja2.Environment) -> Any:
-    """Yield (page, text) in plan order."""
-    for page in pages:
-        yield page, render_page(page, env)
