@@ -39,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="config file (default: newsgen.yaml in the site root)")
     build.add_argument("--base-url", metavar="URL",
                        help="absolute URL the site is published at (overrides config)")
+    build.add_argument("--markdown-engine", choices=("markdown", "commonmark"),
+                       help="Markdown engine (overrides config): Python-Markdown, or "
+                            "CommonMark+GFM via cmarkgfm (pip install 'newsgen[commonmark]')")
     build.add_argument("--drafts", action="store_true", help="include articles with draft: true")
     build.add_argument("--future", action="store_true", help="include future-dated articles")
     build.add_argument("--strict", action="store_true",
@@ -82,6 +85,7 @@ def run_build(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     config = load_config(site, args.config).with_overrides(
         output_dir=args.output, base_url=args.base_url, drafts=args.drafts,
+        markdown_engine=args.markdown_engine,
         future=args.future, strict=args.strict, build_time=build_time(),
     )
     result = build(config, force=args.force, jobs=args.jobs)

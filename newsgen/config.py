@@ -40,6 +40,7 @@ class SiteConfig:
     feed_limit: int = 50
     summary_length: int = 240
     source: str = ""
+    markdown_engine: str = "markdown"
     articles_dir: Path = field(default=Path("articles"))
     templates_dir: Path = field(default=Path("templates"))
     static_dir: Path = field(default=Path("static"))
@@ -75,6 +76,10 @@ class SiteConfig:
                 raise ConfigError(problems)
             changes["base_url"] = _normalise_base_url(changes["base_url"])
             changes["base_url_set"] = True
+        if changes.get("markdown_engine"):
+            message = check_engine(changes["markdown_engine"])
+            if message:
+                raise ConfigError([Problem("--markdown-engine", message)])
         return dataclasses.replace(
             self, **{k: v for k, v in changes.items() if v is not None}
         )
@@ -84,7 +89,8 @@ _STR_KEYS = ("title", "description", "language", "source")
 _INT_KEYS = {"per_page": 1, "related_limit": 0, "feed_limit": 1, "summary_length": 20}
 _PATH_KEYS = ("articles_dir", "templates_dir", "static_dir", "output_dir")
 KNOWN_KEYS = frozenset(
-    (*_STR_KEYS, *_INT_KEYS, *_PATH_KEYS, "base_url", "timezone", "permalink")
+    (*_STR_KEYS, *_INT_KEYS, *_PATH_KEYS, "base_url", "timezone", "permalink",
+     "markdown_engine")
 )
 
 
@@ -163,6 +169,12 @@ def _validate(raw: dict[Any, Any], shown: str) -> tuple[dict[str, Any], list[Pro
                     values[key] = value
                 except (ZoneInfoNotFoundError, ValueError):
                     bad(key, f"unknown time zone '{value}' (use a name like 'Asia/Ho_Chi_Minh')")
+        elif key == "markdown_engine":
+            message = check_engine(value)
+            if message:
+                bad(key, message)
+            else:
+                values[key] = value
         elif key == "permalink":
             message = _check_permalink(value)
             if message:
@@ -170,6 +182,17 @@ def _validate(raw: dict[Any, Any], shown: str) -> tuple[dict[str, Any], list[Pro
             else:
                 values[key] = value
     return values, problems
+
+
+def check_engine(value: object) -> str | None:
+    """Why ``value`` cannot be the Markdown engine, or None when it can."""
+    from newsgen.markup import ENGINES, commonmark_available
+
+    if value not in ENGINES:
+        return f"must be one of {', '.join(ENGINES)}, not {value!r}"
+    if value == "commonmark" and not commonmark_available():
+        return "'commonmark' needs the cmarkgfm package: pip install 'newsgen[commonmark]'"
+    return None
 
 
 def _check_base_url(value: object, where: str) -> list[Problem]:

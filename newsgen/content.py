@@ -205,7 +205,7 @@ def parse_article(text: str, source: str, config: SiteConfig) -> tuple[Article, 
         raise ContentError(check.errors)
     assert title is not None and moment is not None
 
-    body_html = markdown_to_html(fm.body)
+    body_html = markdown_to_html(fm.body, config.markdown_engine)
     if summary is None:
         summary = truncate_words(first_paragraph_text(body_html), config.summary_length)
     article = Article(

@@ -25,13 +25,61 @@ def _converter() -> markdown.Markdown:
                              output_format="html")
 
 
-def markdown_to_html(text: str) -> str:
-    """Convert one article body. One converter per process, reset between articles."""
+ENGINES = ("markdown", "commonmark")
+
+
+class EngineMissing(Exception):
+    """The configured Markdown engine's package is not installed."""
+
+
+def markdown_to_html(text: str, engine: str = "markdown") -> str:
+    """Convert one article body with the site's engine.
+
+    ``markdown``: Python-Markdown with ``extra`` (one converter per process, reset between
+    articles). ``commonmark``: cmarkgfm (CommonMark + GitHub extensions, in C), about
+    twenty times faster. Either way body headings start at ``<h2>``.
+    """
+    if engine == "commonmark":
+        return _commonmark(text)
     converter = _converter()
     try:
         return converter.convert(text)
     finally:
         converter.reset()
+
+
+def commonmark_available() -> bool:
+    try:
+        import cmarkgfm  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])\b")
+
+
+@cache
+def _commonmark_options() -> int:
+    from cmarkgfm.cmark import Options
+
+    # Raw HTML is the editor's choice, as with Python-Markdown; footnotes as in `extra`.
+    return int(Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_FOOTNOTES)
+
+
+def _commonmark(text: str) -> str:
+    try:
+        import cmarkgfm
+    except ImportError as exc:
+        raise EngineMissing("the commonmark engine needs cmarkgfm: "
+                            "pip install 'newsgen[commonmark]'") from exc
+    html_text: str = cmarkgfm.github_flavored_markdown_to_html(
+        text, options=_commonmark_options())
+    return _HEADING_TAG.sub(_shift_heading, html_text)
+
+
+def _shift_heading(match: re.Match[str]) -> str:
+    return f"<{match.group(1)}h{min(int(match.group(2)) + 1, 6)}"
 
 
 _TAG = re.compile(r"<[^>]+>")
