@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Benchmark newsgen against Hugo on the standard corpus.
+
+    python benchmarks/run.py [--n 10000] [--runs 3] [--workdir DIR] [--no-hugo] [--write]
+
+Makes the standard corpus (``../shared/corpus/gen_corpus.py OUT --n N --seed 1``), then
+times, alternating the contenders run by run:
+  newsgen cold builds (Python-Markdown and CommonMark engines), no-op, body-edit,
+  title-edit and template-edit rebuilds; and, where ``hugo`` is installed, Hugo on the same
+  corpus with and without related content (``../shared/peers/mksite.sh hugo N DIR``).
+Prints medians, peak memory and ratios to Hugo; ``--write`` also writes docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+
+def run_timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MB) of the largest process of ``cmd``."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        err = proc.stderr.read().decode() if proc.stderr else ""
+        raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{err[-2000:]}")
+    if proc.stderr:
+        proc.stderr.close()
+    return seconds, usage.ru_maxrss / 1024
+
+
+def newsgen_cmd(site: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "newsgen", "build", "--site", str(site),
+            "--base-url", "https://bench.example.org/", *extra]
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/newsgen-bench"))
+    parser.add_argument("--no-hugo", action="store_true")
+    parser.add_argument("--write", action="store_true", help="write docs/benchmarks.md")
+    args = parser.parse_args()
+
+    work: Path = args.workdir / f"n{args.n}"
+    site = work / "newsgen"
+    if not (site / "articles").is_dir():
+        shutil.rmtree(site, ignore_errors=True)
+        subprocess.run([sys.executable, str(SHARED / "corpus" / "gen_corpus.py"), str(site),
+                        "--n", str(args.n), "--seed", "1"], check=True,
+                       stdout=subprocess.DEVNULL)
+    files = sorted((site / "articles").rglob("*.md"))
+    sample = files[len(files) // 2]
+
+    hugo = shutil.which("hugo") if not args.no_hugo else None
+    hugo_dir = args.workdir / f"hugo-{args.n}"
+    if hugo and not (hugo_dir / "content").is_dir():
+        subprocess.run(["sh", str(SHARED / "peers" / "mksite.sh"), "hugo", str(args.n),
+                        str(args.workdir)], check=True, stdout=subprocess.DEVNULL)
+
+    results: dict[str, list[tuple[float, float]]] = {}
+
+    def record(name: str, measure: Callable[[], tuple[float, float]]) -> None:
+        results.setdefault(name, []).append(measure())
+        seconds, mb = results[name][-1]
+        print(f"  {name:<34} {seconds:7.2f} s  {mb:7.0f} MB", flush=True)
+
+    def clean_newsgen() -> None:
+        shutil.rmtree(site / "public", ignore_errors=True)
+        shutil.rmtree(site / ".newsgen-cache", ignore_errors=True)
+
+    for run in range(1, args.runs + 1):
+        print(f"run {run}/{args.runs}")
+        clean_newsgen()
+        record("newsgen cold (Python-Markdown)", lambda: run_timed(newsgen_cmd(site), site))
+        if hugo:
+            shutil.rmtree(hugo_dir / "public", ignore_errors=True)
+            record("hugo with related", lambda: run_timed([hugo, "--quiet"], hugo_dir))
+        record("newsgen no-op rebuild", lambda: run_timed(newsgen_cmd(site), site))
+        edit(sample, "\n\n", f"\n\nBenchmark edit {run}.\n\n")
+        record("newsgen body edit", lambda: run_timed(newsgen_cmd(site), site))
+        edit(sample, "title: \"", f"title: \"Edited {run} ")
+        record("newsgen title edit", lambda: run_timed(newsgen_cmd(site), site))
+        template = site / "templates" / "partials" / "footer.html"
+        template.parent.mkdir(parents=True, exist_ok=True)
+        theme_footer = REPO / "newsgen" / "theme" / "templates" / "partials" / "footer.html"
+        template.write_text(theme_footer.read_text() + f"<!-- edit {run} -->\n")
+        record("newsgen template edit", lambda: run_timed(newsgen_cmd(site), site))
+        template.unlink()
+        clean_newsgen()
+        record("newsgen cold (CommonMark)",
+               lambda: run_timed(newsgen_cmd(site, "--markdown-engine", "commonmark"), site))
+        if hugo:
+            shutil.rmtree(hugo_dir / "public", ignore_errors=True)
+            record("hugo without related",
+                   lambda: run_timed([hugo, "--quiet", "--layoutDir", "layouts-norelated"],
+                                     hugo_dir))
+
+    medians = {name: (statistics.median(s for s, _ in rows), max(m for _, m in rows))
+               for name, rows in results.items()}
+    lines = ["| measure | median s | peak MB | × Hugo with related | × Hugo without related |",
+             "|---|---:|---:|---:|---:|"]
+    h_rel = medians.get("hugo with related", (0, 0))[0]
+    h_norel = medians.get("hugo without related", (0, 0))[0]
+    for name, (seconds, mb) in medians.items():
+        r1 = f"{seconds / h_rel:.2f}" if h_rel else "–"
+        r2 = f"{seconds / h_norel:.2f}" if h_norel else "–"
+        lines.append(f"| {name} | {seconds:.2f} | {mb:.0f} | {r1} | {r2} |")
+    table = "\n".join(lines)
+    print()
+    print(table)
+
+    if args.write:
+        cpu = ""
+        cpuinfo = Path("/proc/cpuinfo")
+        if cpuinfo.exists():
+            match = re.search(r"model name\s*:\s*(.+)", cpuinfo.read_text())
+            cpu = match.group(1) if match else ""
+        hugo_version = (subprocess.run([hugo, "version"], capture_output=True, text=True)
+                        .stdout.strip() if hugo else "not installed")
+        doc = REPO / "docs" / "benchmarks.md"
+        doc.write_text(
+            "# Benchmarks\n\n"
+            f"Made by `python benchmarks/run.py --n {args.n} --runs {args.runs} --write` on "
+            f"{datetime.now(UTC):%Y-%m-%d}: {platform.machine()}, {os.cpu_count()} CPUs "
+            f"({cpu}), Python {platform.python_version()}, {hugo_version}.\n"
+            f"Standard corpus: {args.n} articles, seed 1. Medians of {args.runs} alternating "
+            "runs; peak MB is the largest resident set of one process.\n\n" + table + "\n",
+            encoding="utf-8")
+        print(f"\nwrote {doc}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
