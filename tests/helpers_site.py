@@ -131,11 +131,14 @@ class SourceArticle:
         return tuple(slugify(t) for t in self.topics)
 
 
-def _names(value: object) -> tuple[str, ...]:
+def _names(value: object, *, split: bool) -> tuple[str, ...]:
+    """A list, or one string (comma-separated when ``split``: topics, not authors)."""
     if value is None or value == "":
         return ()
-    items = value.split(",") if isinstance(value, str) else value
-    assert isinstance(items, list)
+    if not isinstance(value, str):
+        assert isinstance(value, list)
+        return tuple(" ".join(str(i).split()) for i in value if str(i).strip())
+    items = value.split(",") if split else [value]
     return tuple(" ".join(str(i).split()) for i in items if str(i).strip())
 
 
@@ -146,17 +149,26 @@ def read_source_articles(root: Path, timezone: str) -> list[SourceArticle]:
     for path in sorted((root / "articles").rglob("*.md")):
         text = path.read_text(encoding="utf-8")
         _, head, body = text.split("---\n", 2)
-        data = yaml.load(head, Loader=yaml.BaseLoader)  # noqa: S506 - strings only
+        data = yaml.load(head, Loader=yaml.BaseLoader)  # BaseLoader: every value a string
         moment = datetime.fromisoformat(data["date"])
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=tz)
         found.append(SourceArticle(
             path=path, title=" ".join(data["title"].split()), date=moment.astimezone(tz),
-            topics=_names(data.get("topics")), draft=data.get("draft") == "true",
+            topics=_names(data.get("topics"), split=True), draft=data.get("draft") == "true",
             source=data.get("source"), source_url=data.get("source_url"),
-            authors=_names(data.get("author")), summary=data.get("summary"), body=body,
+            authors=_names(data.get("author"), split=False), summary=data.get("summary"), body=body,
         ))
     found.sort(key=lambda a: (-a.date.timestamp(), a.url))
+    return found
+
+
+def topic_members(articles: list[SourceArticle]) -> dict[str, tuple[str, list[SourceArticle]]]:
+    """Topic slug -> (its name, its articles in the order given: newest first)."""
+    found: dict[str, tuple[str, list[SourceArticle]]] = {}
+    for a in articles:
+        for name, slug in zip(a.topics, a.topic_slugs, strict=True):
+            found.setdefault(slug, (name, []))[1].append(a)
     return found
 
 
@@ -255,7 +267,7 @@ def card_links(page: Element, container: Element | None = None) -> list[str]:
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

@@ -25,6 +25,7 @@ from helpers_site import (
     parse_html,
     read_source_articles,
     snapshot,
+    topic_members,
 )
 
 from newsgen.render import THEME_DIR
@@ -49,15 +50,6 @@ def sources(sample: Built) -> list[SourceArticle]:
 @pytest.fixture(scope="module")
 def published(sources: list[SourceArticle]) -> list[SourceArticle]:
     return [a for a in sources if not a.draft]
-
-
-def topics_of(articles: list[SourceArticle]) -> dict[str, tuple[str, list[SourceArticle]]]:
-    """slug -> (name, its articles newest first)."""
-    found: dict[str, tuple[str, list[SourceArticle]]] = {}
-    for a in articles:
-        for name, slug in zip(a.topics, a.topic_slugs, strict=True):
-            found.setdefault(slug, (name, []))[1].append(a)
-    return found
 
 
 def article_urls_in(out: Path) -> set[str]:
@@ -86,7 +78,7 @@ def all_pages_of_listing(built: Built, first_url: str) -> list[str]:
 def test_one_page_per_published_article_at_year_month_slug(
         sample: Built, published: list[SourceArticle]) -> None:
     assert article_urls_in(sample.out) == {a.url for a in published}
-    assert len(published) == 13 == sample.result.articles
+    assert len(published) == sample.result.articles >= 10
     # A few spelled out: non-ASCII titles, a UTC date, a date without a time.
     for url in ("/2023/09/viet-nam-edge-laos-2-1-in-da-nang-friendly/",
                 "/2024/04/ha-noi-s-old-quarter-lights-up-for-heritage-night-festival/",
@@ -98,7 +90,8 @@ def test_one_page_per_published_article_at_year_month_slug(
 def test_draft_is_not_published_anywhere(sample: Built) -> None:
     assert not sample.file(DRAFT_URL).exists()
     slug = DRAFT_URL.strip("/").split("/")[-1]
-    mentions = [p for p in sample.out.rglob("*") if p.is_file() and slug in p.read_text("utf-8")]
+    mentions = [p for p in sample.out.rglob("*")
+                if p.is_file() and slug.encode() in p.read_bytes()]
     assert mentions == []
     assert sample.result.held_back_drafts == 1
 
@@ -162,7 +155,7 @@ def test_listings_paginate_when_per_page_is_small(
     assert all_pages_of_listing(built, "/") == newest_first
     pages = sorted(p.name for p in (built.out / "page").iterdir())
     assert pages == [str(n) for n in range(2, math.ceil(len(published) / 3) + 1)]
-    for slug, (_, members) in topics_of(published).items():
+    for slug, (_, members) in topic_members(published).items():
         url = f"/topics/{slug}/"
         assert all_pages_of_listing(built, url) == [a.url for a in members], slug
         topic_pages = built.out / "topics" / slug / "page"
@@ -181,7 +174,7 @@ def test_listings_paginate_when_per_page_is_small(
 
 def test_topics_index_lists_every_topic_with_count_and_latest(
         sample: Built, published: list[SourceArticle]) -> None:
-    expected = topics_of(published)
+    expected = topic_members(published)
     page = sample.html("/topics/")
     items = page.find("ul", cls="topic-index").find_all("li")
     shown = {}
@@ -198,14 +191,14 @@ def test_topics_index_lists_every_topic_with_count_and_latest(
         want[f"/topics/{slug}/"] = (name, f"{n} article{'s' if n != 1 else ''}", newest.url,
                                     newest.title, newest.date.isoformat())
     assert shown == want
-    assert len(items) == len(expected) == 17
+    assert len(items) == len(expected) >= 10
     names = [li.find("h2").find("a").text() for li in items]
     assert names == sorted(names, key=str.casefold)
 
 
 def test_each_topic_page_lists_its_articles_newest_first(
         sample: Built, published: list[SourceArticle]) -> None:
-    expected = topics_of(published)
+    expected = topic_members(published)
     topic_dirs = {p.name for p in (sample.out / "topics").iterdir() if p.is_dir()}
     assert topic_dirs == set(expected)
     for slug, (name, members) in expected.items():
@@ -228,7 +221,7 @@ def test_feeds_sitemap_robots_404_and_stylesheet_exist(
         sample: Built, published: list[SourceArticle]) -> None:
     base = sample.config.base_url
     assert ET.parse(sample.file("/feed.xml")).getroot().tag == f"{ATOM}feed"
-    for slug in topics_of(published):
+    for slug in topic_members(published):
         assert ET.parse(sample.file(f"/topics/{slug}/feed.xml")).getroot().tag == f"{ATOM}feed"
 
     locs = [e.text for e in ET.parse(sample.file("/sitemap.xml")).getroot().iter(f"{SITEMAP}loc")]
@@ -258,7 +251,7 @@ def test_feeds_sitemap_robots_404_and_stylesheet_exist(
 def test_article_page_has_headline_date_byline_source_topics_body_related(
         sample: Built, published: list[SourceArticle]) -> None:
     page = sample.html(UNSC_URL)
-    title = "UN Security Council debates ASEAN–UN cooperation on peace and security"
+    title = "UN Security Council debates ASEAN\u2013UN cooperation on peace and security"
     assert [h.text() for h in page.find_all("h1")] == [title]
     assert page.find("title").text().startswith(title)
     meta = page.find("p", cls="meta")
@@ -466,6 +459,21 @@ def test_site_template_overrides_one_theme_template(make_site: MakeSite,
     assert built.file("/static/img/logo.svg").is_file()
 
 
+def test_sample_site_overrides_footer_and_favicon_only(sample: Built) -> None:
+    """The sample's templates/partials/footer.html and static/favicon.svg win over the theme's;
+    everything else (stylesheet, page structure) is the theme's."""
+    for path in html_files(sample.out):
+        page = parse_html(path.read_text("utf-8"))
+        footer = page.find("footer", cls="site-footer").text()
+        assert "sample site of newsgen" in footer, path
+        assert page.find("a", cls="site-title").text() == "The Meridian Dispatch", path
+        assert [e.get("href") for e in page.find_all("link", rel="icon")] == [
+            "/static/favicon.svg"], path
+    favicon = sample.file("/static/favicon.svg").read_bytes()
+    assert favicon == (sample.root / "static" / "favicon.svg").read_bytes()
+    assert favicon != (THEME_DIR / "static" / "favicon.svg").read_bytes()
+
+
 def test_base_url_with_a_path_prefixes_every_internal_link(tmp_path: Path) -> None:
     built = build_sample(tmp_path, base_url="https://example.org/news/")
     assert built.file("/index.html").is_file()  # files stay at the top of the output
@@ -497,7 +505,8 @@ def test_base_url_with_a_path_prefixes_every_internal_link(tmp_path: Path) -> No
 def test_rebuild_after_deleting_an_article_removes_its_pages(tmp_path: Path) -> None:
     root = copy_sample(tmp_path / "site")
     out = tmp_path / "out"
-    gone = "/2023/12/asean-foreign-ministers-issue-statement-on-maritime-stability-in-southeast-asia/"
+    gone = ("/2023/12/asean-foreign-ministers-issue-statement-on-maritime-stability-"
+            "in-southeast-asia/")
     first = build_at(root, out)
     assert first.file(gone).is_file()
     assert first.file("/topics/maritime-security/").is_file()  # its only article
@@ -510,7 +519,7 @@ def test_rebuild_after_deleting_an_article_removes_its_pages(tmp_path: Path) -> 
     assert not second.file(gone).parent.exists()
     assert not (out / "topics" / "maritime-security").exists()
     slug = gone.strip("/").split("/")[-1]
-    stale = [p for p in out.rglob("*") if p.is_file() and slug in p.read_text("utf-8")]
+    stale = [p for p in out.rglob("*") if p.is_file() and slug.encode() in p.read_bytes()]
     assert stale == []
     assert not any(p.name.startswith(".out.") for p in tmp_path.iterdir())  # no leftovers
 

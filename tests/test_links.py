@@ -66,9 +66,9 @@ class Site:
         Absolute links count as internal only when they start with base_url: others (an
         article's source, a link in its text) are external, even on the same host.
         """
-        if urlsplit(link.value).scheme or link.value.startswith("//"):
-            if not link.value.startswith(self.built.config.base_url):
-                return None
+        absolute = urlsplit(link.value).scheme or link.value.startswith("//")
+        if absolute and not link.value.startswith(self.built.config.base_url):
+            return None
         target = urlsplit(urljoin(self.page_url(link), link.value))
         if not target.path.startswith(self.base.path):
             return f"leaves the site's base path {self.base.path}"
