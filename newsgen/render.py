@@ -10,7 +10,7 @@ from pathlib import Path
 import jinja2
 
 from newsgen import __version__
-from newsgen.errors import TemplateError
+from newsgen.errors import TemplateError, display_path
 from newsgen.models import Article, Site
 from newsgen.pages import Page
 
@@ -71,41 +71,36 @@ def display_date(moment: datetime) -> str:
 
 def render_page(page: Page, env: jinja2.Environment) -> str:
     """Render one page. Template problems become ``TemplateError`` with file and line."""
+    root: Path = env.globals["config"].root  # type: ignore[attr-defined]
     try:
         template = env.get_template(page.template)
         return template.render(page=page, **page.context)
     except jinja2.TemplateSyntaxError as exc:
         name = exc.filename or exc.name or page.template
-        raise TemplateError(_shown(name), exc.lineno, exc.message or "syntax error",
+        raise TemplateError(_shown(name, root), exc.lineno, exc.message or "syntax error",
                             page.url) from exc
     except jinja2.TemplateNotFound as exc:
         raise TemplateError(page.template, None, f"template not found: {exc.name}",
                             page.url) from exc
     except Exception as exc:
-        name, line = _template_frame(exc, page.template)
+        name, line = _template_frame(exc, page.template, root)
         raise TemplateError(name, line, f"{type(exc).__name__}: {exc}", page.url) from exc
 
 
-def _template_frame(exc: BaseException, default: str) -> tuple[str, int | None]:
+def _template_frame(exc: BaseException, default: str, root: Path) -> tuple[str, int | None]:
     """The innermost template line in the traceback (Jinja maps frames to template lines)."""
     found: tuple[str, int | None] = (default, None)
     for frame, line in traceback.walk_tb(exc.__traceback__):
         filename = frame.f_code.co_filename
         if filename.endswith((".html", ".xml", ".txt", ".j2")):
-            found = (_shown(filename), line)
+            found = (_shown(filename, root), line)
     return found
 
 
-def _shown(filename: str) -> str:
+def _shown(filename: str, root: Path) -> str:
+    """A template path as the user knows it: site-relative, or ``theme:`` for the theme's."""
     path = Path(filename)
     theme = THEME_DIR / "templates"
     if path.is_relative_to(theme):
         return "theme:" + path.relative_to(theme).as_posix()
-    return _relative_to_cwd(path)
-
-
-def _relative_to_cwd(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return str(path)
+    return display_path(path.resolve(), root)
