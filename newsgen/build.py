@@ -1,21 +1,39 @@
-"""``build(config)``: load → index → plan → render → write, in that order."""
+"""``build(config)``: load → index → plan → render → write, in that order.
+
+With the build cache, each stage skips what the previous build already did: unchanged
+files are not parsed, related lists are reused while nothing they rank by has changed,
+and pages whose fingerprint is unchanged are carried over instead of rendered.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import jinja2
 
-from newsgen.config import DEFAULT_BASE_URL, SiteConfig
+from newsgen.cache import (
+    RACY_NS,
+    CacheState,
+    code_key,
+    load_state,
+    save_state,
+    tree_signature,
+)
+from newsgen.config import CONFIG_NAME, DEFAULT_BASE_URL, SiteConfig
 from newsgen.content import load_articles
-from newsgen.errors import ContentError, Problem
+from newsgen.errors import ContentError, OutputError, Problem
+from newsgen.fingerprint import Fingerprints
 from newsgen.index import build_site
-from newsgen.output import Staging, check_output_dir, find_collisions, output_lock
+from newsgen.models import Article, Site
+from newsgen.output import MARKER, Staging, check_output_dir, find_collisions, output_lock
 from newsgen.pages import Page, plan_pages
 from newsgen.parallel import default_jobs, map_chunks
+from newsgen.related import related_articles
 from newsgen.render import THEME_DIR, make_env, render_page
 
 
@@ -27,9 +45,12 @@ class BuildResult:
     files: int
     seconds: float
     output: Path
+    rendered: int = 0
     held_back_drafts: int = 0
     held_back_future: int = 0
+    up_to_date: bool = False
     warnings: tuple[Problem, ...] = field(default=())
+    notices: tuple[str, ...] = field(default=())
 
     def summary(self) -> str:
         held = []
@@ -38,61 +59,178 @@ class BuildResult:
         if self.held_back_future:
             held.append(f"{self.held_back_future} scheduled")
         held_text = f" ({' and '.join(held)} held back)" if held else ""
-        return (f"Built {self.articles} article{'s' * (self.articles != 1)}{held_text}, "
-                f"{self.topics} topic{'s' * (self.topics != 1)}, "
-                f"{self.pages} pages ({self.files} files) in {self.seconds:.2f} s "
-                f"→ {self.output}")
+        counts = (f"{self.articles} article{'s' * (self.articles != 1)}{held_text}, "
+                  f"{self.topics} topic{'s' * (self.topics != 1)}, {self.pages} pages")
+        if self.up_to_date:
+            return f"Up to date: {counts}, nothing written in {self.seconds:.2f} s → {self.output}"
+        unchanged = self.pages - self.rendered
+        detail = (f"{self.rendered} rendered, {unchanged} unchanged" if unchanged
+                  else f"{self.files} files")
+        return f"Built {counts} ({detail}) in {self.seconds:.2f} s → {self.output}"
 
 
-def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None) -> BuildResult:
+def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
+          use_cache: bool = True) -> BuildResult:
     """Build the whole site into ``config.output_dir``; all or nothing.
 
     ``jobs`` worker processes convert articles and render pages (default: one per CPU).
     """
     started = time.perf_counter()
+    started_ns = time.time_ns()
     jobs = jobs or default_jobs()
     check_output_dir(config, force=force)
-    articles, warnings = load_articles(config, jobs)
-    site, index_warnings = build_site(articles, config)
+    if use_cache and config.cache_dir.is_relative_to(config.output_dir):
+        raise OutputError(f"cache folder {config.cache_dir} is inside the output folder: "
+                          f"choose another --cache-dir")
+    notices: list[str] = []
+    state = CacheState()
+    if use_cache:
+        state, notice = load_state(config.cache_dir)
+        notices += [notice] if notice else []
+    published_here = (state.output_dir == str(config.output_dir)
+                      and (config.output_dir / MARKER).is_file())
+    inputs, newest_input_ns = inputs_key(config)
+    if (use_cache and published_here and state.inputs_key == inputs
+            and newest_input_ns < state.started_ns - RACY_NS
+            and (state.valid_until is None or config.build_time < state.valid_until)):
+        return _up_to_date(config, state, started, notices)
+
+    parse_key = _parse_key(config)
+    previous = state.articles if state.parse_key == parse_key else {}
+    articles, warnings, records = load_articles(config, jobs, previous,
+                                                racy_after_ns=state.started_ns - RACY_NS)
+    related = _CachedRelated(state)
+    site, index_warnings = build_site(articles, config, related)
     warnings += index_warnings
     if not config.base_url_set:
-        warnings.append(Problem("newsgen.yaml", f"'base_url' is not set: feeds and the "
-                                                f"sitemap link to {DEFAULT_BASE_URL}"))
-    if config.strict and warnings:
-        raise ContentError([Problem(w.path, f"{w.message} (--strict)", w.line)
-                            for w in warnings])
+        warnings.append(Problem(CONFIG_NAME, f"'base_url' is not set: feeds and the "
+                                             f"sitemap link to {DEFAULT_BASE_URL}"))
+    _check_strict(config, warnings)
     pages = plan_pages(site)
     find_collisions(pages)
     env = make_env(site)
+    fingerprints = Fingerprints(env, _site_key(config, env))
+    prints = [fingerprints.page(page) for page in pages]
+    previous_pages = state.pages if published_here else {}
     with output_lock(config):
         staging = Staging(config.output_dir)
         try:
-            render_pages(pages, env, staging, jobs)
+            todo = [i for i, page in enumerate(pages)
+                    if previous_pages.get(page.output_path) != prints[i]
+                    or not staging.carry(page.output_path, config.output_dir)]
+            render_pages(pages, todo, env, staging, jobs)
             for static_dir in (THEME_DIR / "static", config.static_dir):
                 warnings += staging.copy_tree(static_dir, "static", config.root)
             staging.publish()
         except BaseException:
             staging.discard()
             raise
-    return BuildResult(
+    result = BuildResult(
         articles=len(site.articles), topics=len(site.topics), pages=len(pages),
         files=len(staging.written), seconds=time.perf_counter() - started,
-        output=config.output_dir, held_back_drafts=site.held_back_drafts,
-        held_back_future=site.held_back_future, warnings=tuple(warnings),
+        output=config.output_dir, rendered=len(todo),
+        held_back_drafts=site.held_back_drafts, held_back_future=site.held_back_future,
+        warnings=tuple(warnings), notices=tuple(notices),
     )
+    if use_cache:
+        save_state(config.cache_dir, CacheState(
+            parse_key=parse_key, articles=records, related_key=related.key,
+            related=related.urls, output_dir=str(config.output_dir),
+            pages={page.output_path: prints[i] for i, page in enumerate(pages)},
+            # Taken again after the build: a file saved during it makes the next build work.
+            inputs_key=inputs if inputs == inputs_key(config)[0] else "",
+            started_ns=started_ns,
+            valid_until=_next_publication(articles, site),
+            summary={"articles": result.articles, "topics": result.topics,
+                     "pages": result.pages, "drafts": result.held_back_drafts,
+                     "future": result.held_back_future},
+            warnings=result.warnings,
+        ))
+    return result
+
+
+def inputs_key(config: SiteConfig) -> tuple[str, int]:
+    """Everything a build reads (the files' stats, the settings and newsgen's code), and
+    the newest input file's mtime."""
+    digest = hashlib.sha1(config.content_key().encode())
+    digest.update(code_key().encode())
+    files, newest = tree_signature([config.articles_dir, config.templates_dir,
+                                    config.static_dir, config.root / CONFIG_NAME])
+    digest.update(files.encode())
+    return digest.hexdigest(), newest
+
+
+def _parse_key(config: SiteConfig) -> str:
+    """Parsed articles depend on the settings and the code (build time aside)."""
+    return hashlib.sha1((config.content_key() + code_key()).encode()).hexdigest()
+
+
+def _site_key(config: SiteConfig, env: jinja2.Environment) -> str:
+    """What every page shows besides its own context: settings, navigation, code."""
+    navigation = [(t.name, t.url) for t in env.globals["nav_topics"]]  # type: ignore[attr-defined]
+    return f"{config.content_key()}\0{navigation!r}\0{code_key()}"
+
+
+def _next_publication(articles: Sequence[Article], site: Site) -> datetime | None:
+    """When the earliest held-back article becomes due: the output changes then."""
+    build_time = site.config.build_time
+    return min((a.date for a in articles if a.date > build_time and not a.draft), default=None)
+
+
+def _check_strict(config: SiteConfig, warnings: Sequence[Problem]) -> None:
+    if config.strict and warnings:
+        raise ContentError([Problem(w.path, f"{w.message} (--strict)", w.line)
+                            for w in warnings])
+
+
+def _up_to_date(config: SiteConfig, state: CacheState, started: float,
+                notices: list[str]) -> BuildResult:
+    _check_strict(config, state.warnings)
+    counts = state.summary
+    return BuildResult(
+        articles=counts.get("articles", 0), topics=counts.get("topics", 0),
+        pages=counts.get("pages", 0), files=0, seconds=time.perf_counter() - started,
+        output=config.output_dir, held_back_drafts=counts.get("drafts", 0),
+        held_back_future=counts.get("future", 0), up_to_date=True,
+        warnings=state.warnings, notices=tuple(notices),
+    )
+
+
+class _CachedRelated:
+    """Related lists, reused while nothing they are ranked by (URLs, dates, topics, the
+    limit) has changed: a body or summary edit does not recompute them."""
+
+    def __init__(self, state: CacheState) -> None:
+        self.key = state.related_key
+        self.urls = state.related
+
+    def __call__(self, articles: Sequence[Article],
+                 limit: int) -> Mapping[str, tuple[Article, ...]]:
+        digest = hashlib.sha1(f"{limit}".encode())
+        for article in articles:
+            digest.update(f"\0{article.url}\0{int(article.date.timestamp())}\0"
+                          f"{','.join(sorted(article.topic_slugs))}".encode())
+        key = digest.hexdigest()
+        if key == self.key:
+            by_url = {article.url: article for article in articles}
+            return {url: tuple(by_url[u] for u in urls) for url, urls in self.urls.items()}
+        result = related_articles(articles, limit)
+        self.key = key
+        self.urls = {url: tuple(a.url for a in items) for url, items in result.items()}
+        return result
 
 
 # What forked render workers inherit: set just before the pool starts, cleared after.
 _RENDER_JOB: tuple[list[Page], jinja2.Environment, Staging] | None = None
 
 
-def render_pages(pages: list[Page], env: jinja2.Environment, staging: Staging,
-                 jobs: int) -> None:
-    """Render every page into the staging folder, in chunks across ``jobs`` processes."""
+def render_pages(pages: list[Page], todo: Sequence[int], env: jinja2.Environment,
+                 staging: Staging, jobs: int) -> None:
+    """Render the pages at ``todo`` into the staging folder, in chunks across processes."""
     global _RENDER_JOB
     _RENDER_JOB = (pages, env, staging)
     try:
-        for written in map_chunks(_render_chunk, range(len(pages)), jobs):
+        for written in map_chunks(_render_chunk, todo, jobs):
             staging.written.update(written)
     finally:
         _RENDER_JOB = None

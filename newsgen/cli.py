@@ -48,6 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="treat warnings (unknown keys, merged topics …) as errors")
     build.add_argument("--force", action="store_true",
                        help="replace an output folder that newsgen did not create")
+    build.add_argument("--cache-dir", type=Path, metavar="DIR",
+                       help="build cache folder (default: .newsgen-cache/ under the site root)")
+    build.add_argument("--no-cache", action="store_true",
+                       help="build everything from scratch, neither reading nor writing the cache")
     build.add_argument("--jobs", "-j", type=_positive_int, metavar="N",
                        help="worker processes (default: one per CPU)")
     build.add_argument("--debug", action="store_true", help="show tracebacks for errors")
@@ -85,10 +89,12 @@ def run_build(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     config = load_config(site, args.config).with_overrides(
         output_dir=args.output, base_url=args.base_url, drafts=args.drafts,
-        markdown_engine=args.markdown_engine,
+        markdown_engine=args.markdown_engine, cache_dir=args.cache_dir,
         future=args.future, strict=args.strict, build_time=build_time(),
     )
-    result = build(config, force=args.force, jobs=args.jobs)
+    result = build(config, force=args.force, jobs=args.jobs, use_cache=not args.no_cache)
+    for notice in result.notices:
+        print(f"note: {notice}", file=sys.stderr)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(result.summary())

@@ -45,6 +45,7 @@ class SiteConfig:
     templates_dir: Path = field(default=Path("templates"))
     static_dir: Path = field(default=Path("static"))
     output_dir: Path = field(default=Path("public"))
+    cache_dir: Path = field(default=Path(".newsgen-cache"))
     # Run-time settings, from the command line rather than the file.
     base_url_set: bool = False
     drafts: bool = False
@@ -66,10 +67,16 @@ class SiteConfig:
         """Turn a site URL (``/2024/01/x/``) into an absolute one on ``base_url``."""
         return self.base_url.rstrip("/") + "/" + url.lstrip("/")
 
+    def content_key(self) -> str:
+        """Every setting except the build time, as text: what pages may depend on."""
+        return repr([(f.name, getattr(self, f.name)) for f in dataclasses.fields(self)
+                     if f.name != "build_time"])
+
     def with_overrides(self, **changes: Any) -> SiteConfig:
         """Apply command-line overrides; paths resolve against the site root."""
-        if "output_dir" in changes and changes["output_dir"] is not None:
-            changes["output_dir"] = (self.root / changes["output_dir"]).resolve()
+        for key in ("output_dir", "cache_dir"):
+            if changes.get(key) is not None:
+                changes[key] = (self.root / changes[key]).resolve()
         if changes.get("base_url"):
             problems = _check_base_url(changes["base_url"], "--base-url")
             if problems:
@@ -87,7 +94,7 @@ class SiteConfig:
 
 _STR_KEYS = ("title", "description", "language", "source")
 _INT_KEYS = {"per_page": 1, "related_limit": 0, "feed_limit": 1, "summary_length": 20}
-_PATH_KEYS = ("articles_dir", "templates_dir", "static_dir", "output_dir")
+_PATH_KEYS = ("articles_dir", "templates_dir", "static_dir", "output_dir", "cache_dir")
 KNOWN_KEYS = frozenset(
     (*_STR_KEYS, *_INT_KEYS, *_PATH_KEYS, "base_url", "timezone", "permalink",
      "markdown_engine")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import partial
 from pathlib import Path
@@ -228,63 +231,110 @@ def find_article_files(config: SiteConfig) -> Iterator[Path]:
                 yield Path(folder) / name
 
 
-def read_article(path: Path, config: SiteConfig) -> tuple[Article, list[Problem]]:
-    """Read one file and parse it; decoding problems become ``ContentError``."""
+@dataclass(frozen=True)
+class Parsed:
+    """One article file as read: its stat and content digest (for the build cache), and
+    the article or the problems found in it."""
+
+    path: Path
+    mtime_ns: int
+    size: int
+    digest: str
+    article: Article | None
+    warnings: tuple[Problem, ...] = ()
+    errors: tuple[Problem, ...] = ()
+
+
+def read_article(path: Path, config: SiteConfig) -> Parsed:
+    """Read one file and parse it; every problem is recorded, nothing raised."""
     source = display_path(path, config.root)
-    data = path.read_bytes()
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise ContentError(
-            [Problem(source, f"not valid UTF-8 text (byte 0x{data[exc.start]:02x}); "
-                             f"save the file as UTF-8", line)]
-        ) from exc
-    return parse_article(text, source, config)
+        stat = path.stat()
+        data = path.read_bytes()
+    except OSError as exc:
+        problem = Problem(source, f"cannot read: {exc.strerror}")
+        return Parsed(path, 0, 0, "", None, errors=(problem,))
+    digest = hashlib.sha1(data).hexdigest()
+    try:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise ContentError(
+                [Problem(source, f"not valid UTF-8 text (byte 0x{data[exc.start]:02x}); "
+                                 f"save the file as UTF-8", line)]
+            ) from exc
+        article, warnings = parse_article(text, source, config)
+    except ContentError as exc:
+        return Parsed(path, stat.st_mtime_ns, stat.st_size, digest, None, errors=exc.problems)
+    return Parsed(path, stat.st_mtime_ns, stat.st_size, digest, article, tuple(warnings))
 
 
-Loaded = tuple[list[Article], list[Problem], list[Problem]]  # articles, warnings, errors
-
-
-def load_articles(config: SiteConfig, jobs: int = 1) -> tuple[list[Article], list[Problem]]:
-    """Read every article, across ``jobs`` processes. All content errors of all files are
-    raised together."""
+def load_articles(config: SiteConfig, jobs: int = 1,
+                  previous: Mapping[Path, Parsed] | None = None, racy_after_ns: int = 0,
+                  ) -> tuple[list[Article], list[Problem], dict[Path, Parsed]]:
+    """Read every article, across ``jobs`` processes. A file whose ``previous`` record
+    still matches is not parsed again: same size and mtime, if that mtime is older than
+    ``racy_after_ns`` (a file saved in the same clock tick as the record could have
+    changed unseen, as git knows), else the same content digest. All content errors of
+    all files are raised together; otherwise returns articles, warnings and records."""
     if not config.articles_dir.is_dir():
         raise ContentError([Problem(display_path(config.articles_dir, config.root),
                                     "articles folder not found")])
-    paths = list(find_article_files(config))
-    articles: list[Article] = []
+    previous = previous or {}
+    records: dict[Path, Parsed] = {}
     warnings: list[Problem] = []
-    errors: list[Problem] = []
-    for found, warned, failed in map_chunks(partial(_read_chunk, config=config), paths, jobs):
-        articles += found
-        warnings += warned
-        errors += failed
-    if errors:
-        raise ContentError(errors)
-    return articles, warnings
-
-
-def _read_chunk(paths: Sequence[Path], config: SiteConfig) -> Loaded:
-    articles: list[Article] = []
-    warnings: list[Problem] = []
-    errors: list[Problem] = []
-    root = config.root
-    for path in paths:
-        if path.is_symlink() and not path.resolve().is_relative_to(root):
-            warnings.append(Problem(display_path(path, root),
+    order: list[Path] = []
+    todo: list[Path] = []
+    for path in find_article_files(config):
+        if path.is_symlink() and not path.resolve().is_relative_to(config.root):
+            warnings.append(Problem(display_path(path, config.root),
                                     "symlink leads outside the site: not published"))
             continue
-        try:
-            article, found = read_article(path, config)
-        except ContentError as exc:
-            errors.extend(exc.problems)
-        except OSError as exc:
-            errors.append(Problem(display_path(path, root), f"cannot read: {exc.strerror}"))
+        order.append(path)
+        known = previous.get(path)
+        reused = _still_valid(path, known, racy_after_ns) if known else None
+        if reused:
+            records[path] = reused
         else:
-            articles.append(article)
-            warnings.extend(found)
-    return articles, warnings, errors
+            todo.append(path)
+    for chunk in map_chunks(partial(_read_chunk, config=config), todo, jobs):
+        for parsed in chunk:
+            records[parsed.path] = parsed
+    articles: list[Article] = []
+    errors: list[Problem] = []
+    for path in order:
+        parsed = records[path]
+        warnings.extend(parsed.warnings)
+        errors.extend(parsed.errors)
+        if parsed.article is not None:
+            articles.append(parsed.article)
+    if errors:
+        raise ContentError(errors)
+    return articles, warnings, records
+
+
+def _still_valid(path: Path, known: Parsed, racy_after_ns: int) -> Parsed | None:
+    """``known`` (updated to the file's stat) if the file has not changed since."""
+    if known.article is None:
+        return None
+    try:
+        stat = path.stat()
+        if ((stat.st_mtime_ns, stat.st_size) == (known.mtime_ns, known.size)
+                and stat.st_mtime_ns < racy_after_ns):
+            return known
+        if stat.st_size != known.size:
+            return None
+        digest = hashlib.sha1(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+    if digest != known.digest:
+        return None
+    return dataclasses.replace(known, mtime_ns=stat.st_mtime_ns)
+
+
+def _read_chunk(paths: Sequence[Path], config: SiteConfig) -> list[Parsed]:
+    return [read_article(path, config) for path in paths]
 
 
 def _describe(value: object) -> str:

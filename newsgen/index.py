@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from newsgen.config import SiteConfig
 from newsgen.errors import ContentError, Problem
 from newsgen.models import Article, Site, Tag, Topic
 from newsgen.related import related_articles
 
+RelatedFunction = Callable[[Sequence[Article], int], Mapping[str, tuple[Article, ...]]]
 
-def build_site(articles: Iterable[Article], config: SiteConfig) -> tuple[Site, list[Problem]]:
+
+def build_site(articles: Iterable[Article], config: SiteConfig,
+               related: RelatedFunction = related_articles) -> tuple[Site, list[Problem]]:
     """Select what is published, check URL collisions, index topics and related articles."""
     published: list[Article] = []
     drafts = future = 0
@@ -30,8 +33,8 @@ def build_site(articles: Iterable[Article], config: SiteConfig) -> tuple[Site, l
     published, warnings = canonical_topics(published)
     published.sort(key=lambda a: (-a.date.timestamp(), a.url))
     topics = index_topics(published)
-    related = related_articles(published, config.related_limit)
-    site = Site(config=config, articles=tuple(published), topics=topics, related=related,
+    site = Site(config=config, articles=tuple(published), topics=topics,
+                related=related(published, config.related_limit),
                 held_back_drafts=drafts, held_back_future=future)
     return site, warnings
 

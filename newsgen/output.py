@@ -88,6 +88,21 @@ class Staging:
             handle.write(text)
         self.written.add(relative)
 
+    def carry(self, relative: str, previous: Path) -> bool:
+        """Take an unchanged file over from the previous output by hard link (same bytes,
+        same mtime, no copy); False when it is not there to take."""
+        source = previous / relative
+        if not source.is_file() or source.is_symlink():
+            return False
+        dest = self._inside(relative)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, dest)
+        except OSError:
+            shutil.copy2(source, dest)
+        self.written.add(relative)
+        return True
+
     def copy_tree(self, source: Path, prefix: str, root: Path) -> list[Problem]:
         """Copy a static folder; a symlink leading outside ``root`` is skipped with a warning."""
         warnings: list[Problem] = []
@@ -107,7 +122,7 @@ class Staging:
                 relative = f"{prefix}/{src.relative_to(source).as_posix()}"
                 dest = self._inside(relative)
                 dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(src, dest)
+                shutil.copy2(src, dest)  # keeps the source's mtime: rsync-friendly
                 self.written.add(relative)
         return warnings
 

@@ -92,13 +92,17 @@ def _topic_pages(site: Site) -> Iterator[Page]:
 
 def _feed_pages(site: Site) -> Iterator[Page]:
     limit = site.config.feed_limit
-    yield Page("/feed.xml", "feed.xml",
-               _ctx(feed_title=site.config.title, alternate_url="/",
-                    articles=site.articles[:limit]))
+
+    def feed(url: str, title: str, alternate: str, articles: Sequence[Article]) -> Page:
+        # An empty feed (a new site) is as new as the build: Atom requires <updated>.
+        updated = max((a.modified for a in articles), default=site.config.build_time)
+        return Page(url, "feed.xml", _ctx(feed_title=title, alternate_url=alternate,
+                                          articles=articles, updated=updated))
+
+    yield feed("/feed.xml", site.config.title, "/", site.articles[:limit])
     for topic in site.topics:
-        yield Page(topic.feed_url, "feed.xml",
-                   _ctx(feed_title=f"{topic.name} — {site.config.title}",
-                        alternate_url=topic.url, articles=topic.articles[:limit]))
+        yield feed(topic.feed_url, f"{topic.name} — {site.config.title}", topic.url,
+                   topic.articles[:limit])
 
 
 def _service_pages(site: Site) -> Iterator[Page]:

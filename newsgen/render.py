@@ -49,8 +49,9 @@ def make_env(site: Site) -> jinja2.Environment:
         feed_content=feed_content,
     )
     nav_topics = sorted(site.topics, key=lambda t: (-t.count, t.name.casefold()))[:NAV_TOPICS]
-    env.globals.update(site=site, config=config, nav_topics=nav_topics,
-                       newsgen_version=__version__)
+    # No ``site`` global: a page sees only its own context and these site-wide values,
+    # which is what lets a fingerprint of them decide whether the page must be rendered.
+    env.globals.update(config=config, nav_topics=nav_topics, newsgen_version=__version__)
     return env
 
 

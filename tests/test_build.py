@@ -433,7 +433,8 @@ def test_folder_with_only_articles_uses_the_packaged_theme(make_site: MakeSite,
     assert "Published with newsgen" in page.find("footer", cls="site-footer").text()
     for url in ("/", "/topics/", "/topics/alone/", "/404.html"):
         assert built.html(url).find_all("link", rel="stylesheet"), url
-    assert sorted(p.name for p in root.iterdir()) == ["articles"]  # nothing written there
+    # Nothing written among the sources; only the build cache beside them.
+    assert sorted(p.name for p in root.iterdir()) == [".newsgen-cache", "articles"]
 
 
 def test_site_template_overrides_one_theme_template(make_site: MakeSite,

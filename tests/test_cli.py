@@ -149,7 +149,8 @@ def test_build_leaves_no_temporary_files_beside_the_output(make_site) -> None:
 
     assert build(root) == 0
 
-    assert sorted(p.name for p in root.iterdir()) == ["articles", "newsgen.yaml", "public"]
+    assert sorted(p.name for p in root.iterdir()) == [".newsgen-cache", "articles",
+                                                      "newsgen.yaml", "public"]
 
 
 def test_output_option_chooses_the_folder(make_site, tmp_path: Path,
@@ -391,7 +392,8 @@ def test_failed_build_leaves_the_previous_output_intact(
 
     assert "articles/harvest.md:3:" in capsys.readouterr().err
     assert snapshot(root / "public") == before
-    assert sorted(p.name for p in root.iterdir()) == ["articles", "newsgen.yaml", "public"]
+    assert sorted(p.name for p in root.iterdir()) == [".newsgen-cache", "articles",
+                                                      "newsgen.yaml", "public"]
 
 
 def test_rebuild_removes_pages_of_deleted_articles(make_site) -> None:

@@ -136,7 +136,8 @@ def test_entry_ids_are_stable_across_builds(sample: Built, feeds: dict[str, Any]
     # A new story gets a new id at the top; every existing entry keeps its id.
     root = write_files(tmp_path / "grown", {
         **{p.relative_to(sample.root).as_posix(): p.read_text("utf-8")
-           for p in sample.root.rglob("*") if p.is_file()},
+           for p in sample.root.rglob("*")
+           if p.is_file() and ".newsgen-cache" not in p.parts},
         "articles/2024/breaking.md": article("Breaking news arrives", topics=["ASEAN"],
                                              date="2024-07-01 08:00:00+07:00"),
     })

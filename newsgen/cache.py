@@ -1,0 +1,121 @@
+"""The build cache in ``.newsgen-cache/``: what the previous build read and wrote.
+
+It holds the parsed articles (keyed by path, checked by size, mtime and content digest),
+the related lists (keyed by a signature of everything the ranking reads), the
+fingerprint of every page written, and a signature of all inputs for the no-op check.
+A damaged or foreign cache is ignored with a notice; it can cost time, never correctness.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from newsgen import __version__
+from newsgen.content import Parsed
+from newsgen.errors import Problem
+
+CACHE_FORMAT = 1
+STATE_FILE = "state.pickle"
+
+
+@dataclass
+class CacheState:
+    parse_key: str = ""  # config and code the parsed articles depend on
+    articles: dict[Path, Parsed] = field(default_factory=dict)
+    related_key: str = ""
+    related: dict[str, tuple[str, ...]] = field(default_factory=dict)  # url -> urls
+    output_dir: str = ""
+    pages: dict[str, str] = field(default_factory=dict)  # output path -> fingerprint
+    inputs_key: str = ""  # every input file's stat, the config and the code
+    valid_until: datetime | None = None  # the next held-back article's publication time
+    summary: dict[str, int] = field(default_factory=dict)
+    warnings: tuple[Problem, ...] = ()
+    started_ns: int = 0  # wall clock when the build that wrote this state began
+
+
+def load_state(directory: Path) -> tuple[CacheState, str | None]:
+    """The previous build's state, or an empty one with a notice saying why."""
+    path = directory / STATE_FILE
+    if not path.exists():
+        return CacheState(), None
+    try:
+        with open(path, "rb") as handle:
+            header = pickle.load(handle)
+            if not isinstance(header, dict) or header.get("format") != CACHE_FORMAT:
+                return CacheState(), f"cache in {directory} has another format: ignored"
+            if header.get("version") != __version__ or header.get("code") != code_key():
+                return CacheState(), f"cache in {directory} was written by another " \
+                                     f"newsgen version: ignored"
+            state = pickle.load(handle)
+    except Exception as exc:  # a damaged cache must never stop a build
+        return CacheState(), f"cache in {directory} is damaged ({type(exc).__name__}): ignored"
+    if not isinstance(state, CacheState):
+        return CacheState(), f"cache in {directory} is damaged: ignored"
+    return state, None
+
+
+def save_state(directory: Path, state: CacheState) -> None:
+    """Write the state atomically: a half-written cache is never read back."""
+    directory.mkdir(parents=True, exist_ok=True)
+    temporary = directory / f".{STATE_FILE}.{os.getpid()}.tmp"
+    try:
+        with open(temporary, "wb") as handle:
+            pickle.dump({"format": CACHE_FORMAT, "version": __version__, "code": code_key()},
+                        handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(state, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, directory / STATE_FILE)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+
+
+_CODE_KEY: list[str] = []
+
+
+def code_key() -> str:
+    """A digest of newsgen's own code and theme: output made by other code is not reused."""
+    if not _CODE_KEY:
+        package = Path(__file__).parent
+        digest = hashlib.sha1(__version__.encode())
+        for path in sorted(package.rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".html", ".xml", ".txt", ".css"):
+                digest.update(path.relative_to(package).as_posix().encode())
+                digest.update(path.read_bytes())
+        _CODE_KEY.append(digest.hexdigest())
+    return _CODE_KEY[0]
+
+
+# A file modified less than this before a build started may have changed again within the
+# same file-system clock tick without its mtime changing: its stat proves nothing.
+RACY_NS = 2_000_000_000
+
+
+def tree_signature(roots: Iterable[Path]) -> tuple[str, int]:
+    """A digest of every file's path, size and mtime under ``roots``, and the newest mtime."""
+    digest = hashlib.sha1()
+    newest = 0
+    for root in roots:
+        digest.update(f"\0{root}".encode())
+        if root.is_file():
+            stat = root.stat()
+            digest.update(f"{stat.st_size}:{stat.st_mtime_ns}".encode())
+            newest = max(newest, stat.st_mtime_ns)
+            continue
+        for folder, dirs, files in os.walk(root):
+            dirs.sort()
+            for name in sorted(files):
+                path = os.path.join(folder, name)
+                try:
+                    stat = os.stat(path)
+                except OSError:
+                    continue
+                digest.update(f"{path}\0{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+                newest = max(newest, stat.st_mtime_ns)
+    return digest.hexdigest(), newest

@@ -1,0 +1,102 @@
+"""Fingerprints of planned pages: a digest of everything a page shows.
+
+A page whose fingerprint matches the one recorded for its file by the previous build is
+neither rendered nor rewritten. The fingerprint covers the page's URL and context (every
+article it shows, in full), its template and every template that template extends,
+includes or imports, the site-wide values every page shows, the config and newsgen's code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import pickle
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import jinja2
+from jinja2 import meta
+
+from newsgen.models import Article, Topic
+from newsgen.pages import Page
+
+
+class Fingerprints:
+    def __init__(self, env: jinja2.Environment, site_key: str) -> None:
+        self.env = env
+        self.site_key = site_key.encode()
+        self._templates: dict[str, bytes] = {}
+        self._memo: dict[int, tuple[object, bytes]] = {}  # id -> (object kept alive, digest)
+
+    def page(self, page: Page) -> str:
+        digest = hashlib.sha1(self.site_key)
+        digest.update(self.template(page.template))
+        digest.update(page.url.encode())
+        digest.update(self.value(page.context))
+        return digest.hexdigest()
+
+    def template(self, name: str) -> bytes:
+        """Digest of a template and, transitively, every template it references."""
+        if name not in self._templates:
+            self._templates[name] = self._template_closure(name)
+        return self._templates[name]
+
+    def _template_closure(self, name: str) -> bytes:
+        loader = self.env.loader
+        assert loader is not None
+        sources: dict[str, str] = {}
+        pending = [name]
+        while pending:
+            current = pending.pop()
+            if current in sources:
+                continue
+            try:
+                source = loader.get_source(self.env, current)[0]
+                references = list(meta.find_referenced_templates(self.env.parse(source)))
+            except jinja2.TemplateError:
+                # Let rendering report it; a unique key makes sure the page is rendered.
+                return f"unrenderable:{id(self)}:{current}".encode()
+            sources[current] = source
+            for reference in references:
+                if reference is None:  # a computed name: it may be any template
+                    pending.extend(self.env.list_templates())
+                else:
+                    pending.append(reference)
+        digest = hashlib.sha1()
+        for template_name in sorted(sources):
+            digest.update(f"\0{template_name}\0{sources[template_name]}".encode())
+        return digest.digest()
+
+    def value(self, value: Any) -> bytes:
+        if value is None or isinstance(value, bool | int | float | str):
+            return repr(value).encode()
+        if isinstance(value, datetime):
+            return value.isoformat().encode()
+        key = id(value)
+        if key in self._memo:
+            return self._memo[key][1]
+        digest = hashlib.sha1(type(value).__name__.encode())
+        if isinstance(value, Article):
+            digest.update(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        elif isinstance(value, Topic):
+            digest.update(f"{value.name}\0{value.slug}".encode())
+            for article in value.articles:
+                digest.update(self.value(article))
+        elif isinstance(value, Mapping):
+            for item_key in sorted(value):
+                digest.update(f"\0{item_key}=".encode())
+                digest.update(self.value(value[item_key]))
+        elif isinstance(value, Sequence):
+            for item in value:
+                digest.update(b"\0")
+                digest.update(self.value(item))
+        elif dataclasses.is_dataclass(value):
+            for item in dataclasses.fields(value):
+                digest.update(f"\0{item.name}=".encode())
+                digest.update(self.value(getattr(value, item.name)))
+        else:
+            raise TypeError(f"cannot fingerprint a {type(value).__name__} in a page context")
+        result = digest.digest()
+        self._memo[key] = (value, result)
+        return result

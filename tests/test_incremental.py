@@ -1,0 +1,199 @@
+"""Incremental builds: the cache may save work, never change a byte of the output."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import article, site_config, write_files
+from newsgen.build import build
+from newsgen.cache import STATE_FILE
+
+TOPICS = ["Economy", "Laos", "Climate", "Việt Nam"]
+
+
+def base_files() -> dict[str, str]:
+    files = {
+        f"articles/2024/story-{n}.md": article(
+            f"Story number {n}", date=f"2024-0{1 + n % 5}-1{n} 09:00:00+07:00",
+            topics=[TOPICS[n % 4], TOPICS[(n + 1) % 4]], body=f"Body of story {n}.\n\nMore.")
+        for n in range(7)
+    }
+    files["newsgen.yaml"] = "title: Incremental Times\nper_page: 3\nrelated_limit: 3\n"
+    return files
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+_AGE = [time.time() - 3600]
+
+
+def settle(root: Path) -> None:
+    """Date every file changed since the last call an hour back, each time a second later:
+    as if edits were made well before the build, past the cache's racy-mtime window, so
+    the fast stat-based path is exercised and not only the digest fallback."""
+    recent = time.time() - 1800
+    _AGE[0] += 1
+    for path in root.rglob("*"):
+        if path.is_file() and path.stat().st_mtime > recent:
+            os.utime(path, (_AGE[0], _AGE[0]))
+
+
+Edit = Callable[[Path, int], None]
+
+
+def edit_body(root: Path, n: int) -> None:
+    path = root / "articles/2024/story-1.md"
+    path.write_text(path.read_text().replace("More.", f"More, edit {n}."))
+
+
+def edit_title(root: Path, n: int) -> None:
+    path = root / "articles/2024/story-2.md"
+    text = path.read_text()
+    path.write_text(text.replace("title: \"", f"title: \"Edit {n} ", 1))
+
+
+def edit_topics(root: Path, n: int) -> None:
+    path = root / "articles/2024/story-3.md"
+    text = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(f'topics: ["Climate", "New {n}"]\n' if line.startswith("topics:")
+                            else line for line in text))
+
+
+def edit_date(root: Path, n: int) -> None:
+    path = root / "articles/2024/story-4.md"
+    text = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(f"date: 2023-12-{10 + n % 18} 10:00:00+07:00\n"
+                            if line.startswith("date:") else line for line in text))
+
+
+def delete_article(root: Path, n: int) -> None:
+    victims = sorted((root / "articles").rglob("*.md"))
+    if len(victims) > 2:
+        victims[n % len(victims)].unlink()
+
+
+def add_article(root: Path, n: int) -> None:
+    write_files(root, {f"articles/2024/added-{n}.md": article(
+        f"Added story {n}", date=f"2024-06-0{1 + n % 9}", topics=["Economy", "Laos"])})
+
+
+def rename_file(root: Path, n: int) -> None:
+    files = sorted((root / "articles").rglob("*.md"))
+    files[0].rename(files[0].with_name(f"renamed-{n}-{files[0].name}"))
+
+
+def edit_template(root: Path, n: int) -> None:
+    write_files(root, {"templates/partials/footer.html":
+                       f'<footer class="site-footer"><p>Edition {n}</p></footer>\n'})
+
+
+def edit_config(root: Path, n: int) -> None:
+    (root / "newsgen.yaml").write_text(f"title: Incremental Times {n}\nper_page: {2 + n % 3}\n"
+                                       f"related_limit: {1 + n % 4}\n")
+
+
+def add_static(root: Path, n: int) -> None:
+    write_files(root, {f"static/extra-{n}.txt": f"static {n}\n"})
+
+
+EDITS: list[Edit] = [edit_body, edit_title, edit_topics, edit_date, delete_article,
+                     add_article, rename_file, edit_template, edit_config, add_static]
+
+
+@settings(max_examples=10, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sequence=st.lists(st.sampled_from(EDITS), min_size=1, max_size=5))
+def test_incremental_build_equals_clean_build(tmp_path_factory: pytest.TempPathFactory,
+                                              sequence: list[Edit]) -> None:
+    base = tmp_path_factory.mktemp("inc")
+    root = write_files(base / "site", base_files())
+    settle(root)
+    out, clean = base / "out", base / "clean"
+    assert build(site_config(root, output_dir=out), jobs=1).rendered > 0
+    for step, edit in enumerate(sequence):
+        edit(root, step)
+        settle(root)
+        build(site_config(root, output_dir=out), jobs=1)
+        shutil.rmtree(clean, ignore_errors=True)
+        build(site_config(root, output_dir=clean), jobs=1, use_cache=False)
+        assert snapshot(out) == snapshot(clean), f"after {[e.__name__ for e in sequence]}"
+
+
+def test_unchanged_pages_are_not_rewritten_and_keep_their_mtime(make_site, tmp_path) -> None:
+    root = make_site(base_files())
+    out = tmp_path / "out"
+    build(site_config(root, output_dir=out), jobs=1)
+    untouched = out / "2024" / "01" / "story-number-0" / "index.html"
+    before = untouched.stat()
+    edit_body(root, 1)
+    result = build(site_config(root, output_dir=out), jobs=1)
+    assert 0 < result.rendered < result.pages
+    assert untouched.stat().st_mtime_ns == before.st_mtime_ns
+    assert "More, edit 1." in (out / "2024" / "02" / "story-number-1" / "index.html").read_text()
+
+
+def test_nothing_changed_writes_nothing(make_site, tmp_path) -> None:
+    root = make_site(base_files())
+    out = tmp_path / "out"
+    build(site_config(root, output_dir=out), jobs=1)
+    settle(root)  # sources older than the racy window, as they are between real edits
+    build(site_config(root, output_dir=out), jobs=1)
+    marker_inode = (out / ".newsgen-build").stat().st_ino
+    result = build(site_config(root, output_dir=out), jobs=1)
+    assert result.up_to_date and "Up to date" in result.summary()
+    assert (out / ".newsgen-build").stat().st_ino == marker_inode
+
+
+def test_template_edit_renders_only_pages_using_it_and_converts_no_markdown(
+        make_site, tmp_path, monkeypatch) -> None:
+    root = make_site(base_files())
+    out = tmp_path / "out"
+    build(site_config(root, output_dir=out), jobs=1)
+    write_files(root, {"templates/topics.html":
+                       "{% extends 'base.html' %}{% block content %}"
+                       "<h1>Every topic</h1>{% endblock %}"})
+
+    def no_markdown(*args: object) -> str:
+        raise AssertionError("Markdown converted again after a template edit")
+
+    monkeypatch.setattr("newsgen.content.markdown_to_html", no_markdown)
+    result = build(site_config(root, output_dir=out), jobs=1)
+    assert result.rendered == 1
+    assert "Every topic" in (out / "topics" / "index.html").read_text()
+
+
+@pytest.mark.parametrize("damage", [b"", b"garbage", None])
+def test_damaged_cache_is_ignored_with_a_notice(make_site, tmp_path, damage) -> None:
+    root = make_site(base_files())
+    out = tmp_path / "out"
+    build(site_config(root, output_dir=out), jobs=1)
+    expected = snapshot(out)
+    state = root / ".newsgen-cache" / STATE_FILE
+    if damage is None:
+        state.write_bytes(state.read_bytes()[: len(state.read_bytes()) // 2])  # truncated
+    else:
+        state.write_bytes(damage)
+    result = build(site_config(root, output_dir=out), jobs=1)
+    assert any("cache" in notice and "ignored" in notice for notice in result.notices)
+    assert result.rendered == result.pages
+    assert snapshot(out) == expected
+
+
+def test_cache_from_another_version_is_ignored(make_site, tmp_path, monkeypatch) -> None:
+    root = make_site(base_files())
+    out = tmp_path / "out"
+    build(site_config(root, output_dir=out), jobs=1)
+    monkeypatch.setattr("newsgen.cache.__version__", "0.0.0-other")
+    result = build(site_config(root, output_dir=out), jobs=1)
+    assert any("another newsgen version" in notice for notice in result.notices)
