@@ -24,8 +24,9 @@ from newsgen.cache import (
     save_state,
     tree_signature,
 )
+from newsgen.cache import load_articles as load_cached_articles
 from newsgen.config import CONFIG_NAME, DEFAULT_BASE_URL, SiteConfig
-from newsgen.content import load_articles
+from newsgen.content import Parsed, load_articles
 from newsgen.errors import ContentError, OutputError, Problem
 from newsgen.fingerprint import Fingerprints
 from newsgen.index import build_site
@@ -96,7 +97,10 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
         return _up_to_date(config, state, started, notices)
 
     parse_key = _parse_key(config)
-    previous = state.articles if state.parse_key == parse_key else {}
+    previous: dict[Path, Parsed] = {}
+    if use_cache and state.parse_key == parse_key:
+        previous, notice = load_cached_articles(config.cache_dir)
+        notices += [notice] if notice else []
     articles, warnings, records = load_articles(config, jobs, previous,
                                                 racy_after_ns=state.started_ns - RACY_NS)
     related = _CachedRelated(state)

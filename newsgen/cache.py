@@ -9,6 +9,7 @@ A damaged or foreign cache is ignored with a notice; it can cost time, never cor
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import os
 import pickle
@@ -23,6 +24,7 @@ from newsgen.errors import Problem
 
 CACHE_FORMAT = 1
 STATE_FILE = "state.pickle"
+ARTICLES_FILE = "articles.pickle"
 
 
 @dataclass
@@ -41,36 +43,57 @@ class CacheState:
 
 
 def load_state(directory: Path) -> tuple[CacheState, str | None]:
-    """The previous build's state, or an empty one with a notice saying why."""
-    path = directory / STATE_FILE
+    """The previous build's state without its parsed articles (see ``load_articles``), or
+    an empty state with a notice saying why. A no-op build needs no more than this."""
+    state, notice = _load(directory / STATE_FILE, directory)
+    if not isinstance(state, CacheState):
+        return CacheState(), notice or f"cache in {directory} is damaged: ignored"
+    return state, None
+
+
+def load_articles(directory: Path) -> tuple[dict[Path, Parsed], str | None]:
+    """The parsed articles the previous build kept, or none (and a notice) if they cannot
+    be read."""
+    records, notice = _load(directory / ARTICLES_FILE, directory)
+    if isinstance(records, dict):
+        return records, None
+    return {}, notice or (f"cache in {directory} has no readable articles: ignored"
+                          if (directory / ARTICLES_FILE).exists() else None)
+
+
+def save_state(directory: Path, state: CacheState) -> None:
+    """Write the state atomically: a half-written cache is never read back. The parsed
+    articles (large) go in a file of their own, read only when something changed."""
+    directory.mkdir(parents=True, exist_ok=True)
+    head = dataclasses.replace(state, articles={})
+    _save(directory / ARTICLES_FILE, state.articles)
+    _save(directory / STATE_FILE, head)
+
+
+def _load(path: Path, directory: Path) -> tuple[object, str | None]:
     if not path.exists():
-        return CacheState(), None
+        return None, None
     try:
         with open(path, "rb") as handle:
             header = pickle.load(handle)
             if not isinstance(header, dict) or header.get("format") != CACHE_FORMAT:
-                return CacheState(), f"cache in {directory} has another format: ignored"
+                return None, f"cache in {directory} has another format: ignored"
             if header.get("version") != __version__ or header.get("code") != code_key():
-                return CacheState(), f"cache in {directory} was written by another " \
-                                     f"newsgen version: ignored"
-            state = pickle.load(handle)
+                return None, (f"cache in {directory} was written by another newsgen "
+                              f"version: ignored")
+            return pickle.load(handle), None
     except Exception as exc:  # a damaged cache must never stop a build
-        return CacheState(), f"cache in {directory} is damaged ({type(exc).__name__}): ignored"
-    if not isinstance(state, CacheState):
-        return CacheState(), f"cache in {directory} is damaged: ignored"
-    return state, None
+        return None, f"cache in {directory} is damaged ({type(exc).__name__}): ignored"
 
 
-def save_state(directory: Path, state: CacheState) -> None:
-    """Write the state atomically: a half-written cache is never read back."""
-    directory.mkdir(parents=True, exist_ok=True)
-    temporary = directory / f".{STATE_FILE}.{os.getpid()}.tmp"
+def _save(path: Path, value: object) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(temporary, "wb") as handle:
             pickle.dump({"format": CACHE_FORMAT, "version": __version__, "code": code_key()},
                         handle, protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.dump(state, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, directory / STATE_FILE)
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
     finally:
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()

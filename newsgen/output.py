@@ -79,11 +79,12 @@ class Staging:
         if self.path.exists():
             shutil.rmtree(self.path)
         self.path.mkdir(parents=True)
+        self._root = str(self.path)
+        self._folders: set[str] = {self._root}
         self.written: set[str] = set()
 
     def write(self, relative: str, text: str) -> None:
         dest = self._inside(relative)
-        dest.parent.mkdir(parents=True, exist_ok=True)
         with open(dest, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
         self.written.add(relative)
@@ -95,7 +96,6 @@ class Staging:
         if not source.is_file() or source.is_symlink():
             return False
         dest = self._inside(relative)
-        dest.parent.mkdir(parents=True, exist_ok=True)
         try:
             os.link(source, dest)
         except OSError:
@@ -121,16 +121,23 @@ class Staging:
                     continue
                 relative = f"{prefix}/{src.relative_to(source).as_posix()}"
                 dest = self._inside(relative)
-                dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(src, dest)  # keeps the source's mtime: rsync-friendly
                 self.written.add(relative)
         return warnings
 
-    def _inside(self, relative: str) -> Path:
-        dest = (self.path / relative).resolve()
-        if not dest.is_relative_to(self.path.resolve()):
-            raise OutputError(f"refusing to write outside the output folder: {relative}")
-        return dest
+    def _inside(self, relative: str) -> str:
+        """The staging path of ``relative``, its folder created. The staging tree is new and
+        holds only what this build put there (no symlinks), so a lexical check is enough:
+        no absolute path, no empty, '.' or '..' segment, no backslash."""
+        parts = relative.split("/")
+        if (relative.startswith("/") or "\\" in relative or "\0" in relative
+                or any(part in ("", ".", "..") for part in parts)):
+            raise OutputError(f"refusing to write outside the output folder: {relative!r}")
+        folder = os.path.join(self._root, *parts[:-1])
+        if folder not in self._folders:
+            os.makedirs(folder, exist_ok=True)
+            self._folders.add(folder)
+        return os.path.join(folder, parts[-1])
 
     def publish(self) -> None:
         """Swap the staging tree in place of the output folder."""

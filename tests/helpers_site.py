@@ -19,11 +19,12 @@ from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 import yaml
-from conftest import REPO, site_config
 from slugify import slugify
 
 from newsgen.build import BuildResult, build
 from newsgen.config import SiteConfig
+
+from conftest import REPO, site_config
 
 SAMPLE_PARTS = ("articles", "templates", "static", "newsgen.yaml")
 

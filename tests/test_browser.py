@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from conftest import article, write_files
 from helpers_site import Built, build_at, build_sample, file_to_url, serve
 

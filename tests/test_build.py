@@ -12,6 +12,9 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+
+from newsgen.render import THEME_DIR
+
 from conftest import BUILD_TIME, MakeSite, article
 from helpers_site import (
     Built,
@@ -27,8 +30,6 @@ from helpers_site import (
     snapshot,
     topic_members,
 )
-
-from newsgen.render import THEME_DIR
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"

@@ -8,6 +8,7 @@ from typing import Any
 
 import feedparser
 import pytest
+
 from conftest import article, write_files
 from helpers_site import (
     Built,

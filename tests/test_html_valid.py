@@ -15,9 +15,10 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from slugify import slugify
+
 from conftest import article, write_files
 from helpers_site import Built, build_at, build_sample, html_files
-from slugify import slugify
 
 HOSTILE_BODY = """\
 Opening paragraph with *emphasis*, **strong**, `a < b && c > d` and an entity: &copy; 2024.

@@ -12,9 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import article, site_config, write_files
 from newsgen.build import build
-from newsgen.cache import STATE_FILE
+from newsgen.cache import ARTICLES_FILE, STATE_FILE
+
+from conftest import article, site_config, write_files
 
 TOPICS = ["Economy", "Laos", "Climate", "Việt Nam"]
 
@@ -174,20 +175,25 @@ def test_template_edit_renders_only_pages_using_it_and_converts_no_markdown(
 
 
 @pytest.mark.parametrize("damage", [b"", b"garbage", None])
-def test_damaged_cache_is_ignored_with_a_notice(make_site, tmp_path, damage) -> None:
+@pytest.mark.parametrize("name", [STATE_FILE, ARTICLES_FILE])
+def test_damaged_cache_is_ignored_with_a_notice(make_site, tmp_path, damage, name) -> None:
     root = make_site(base_files())
     out = tmp_path / "out"
     build(site_config(root, output_dir=out), jobs=1)
     expected = snapshot(out)
-    state = root / ".newsgen-cache" / STATE_FILE
+    edit_body(root, 7)  # something to rebuild, so that the articles are read
+    expected_page = "More, edit 7."
+    state = root / ".newsgen-cache" / name
     if damage is None:
         state.write_bytes(state.read_bytes()[: len(state.read_bytes()) // 2])  # truncated
     else:
         state.write_bytes(damage)
     result = build(site_config(root, output_dir=out), jobs=1)
     assert any("cache" in notice and "ignored" in notice for notice in result.notices)
-    assert result.rendered == result.pages
-    assert snapshot(out) == expected
+    clean = tmp_path / "clean"
+    build(site_config(root, output_dir=clean), jobs=1, use_cache=False)
+    assert snapshot(out) == snapshot(clean) != expected
+    assert expected_page in (out / "2024" / "02" / "story-number-1" / "index.html").read_text()
 
 
 def test_cache_from_another_version_is_ignored(make_site, tmp_path, monkeypatch) -> None:

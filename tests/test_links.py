@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+
 from helpers_site import Built, Element, build_sample, file_to_url, html_files, parse_html
 
 LINK_ATTRIBUTES = ("href", "src", "poster", "action", "data")

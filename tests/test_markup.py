@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import article, site_config
 
 from newsgen import markup
 from newsgen.cli import main
 from newsgen.config import load_config
 from newsgen.errors import ConfigError
 from newsgen.markup import first_paragraph_text, markdown_to_html, truncate_words
+
+from conftest import article, site_config
 
 SAMPLE = """\
 # Top heading

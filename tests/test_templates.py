@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import article
 
 from newsgen.cli import main
+
+from conftest import article
 
 ARTICLES = {f"articles/a{n}.md": article(f"Story {n}", date=f"2024-01-{n + 1:02d}",
                                          topics=["Economy"]) for n in range(6)}
