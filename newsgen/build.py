@@ -31,7 +31,14 @@ from newsgen.errors import ContentError, OutputError, Problem
 from newsgen.fingerprint import Fingerprints
 from newsgen.index import build_site
 from newsgen.models import Article, Site
-from newsgen.output import MARKER, Staging, check_output_dir, find_collisions, output_lock
+from newsgen.output import (
+    MARKER,
+    Staging,
+    check_output_dir,
+    find_collisions,
+    output_lock,
+    recover,
+)
 from newsgen.pages import Page, plan_pages
 from newsgen.parallel import default_jobs, map_chunks
 from newsgen.related import related_articles
@@ -115,23 +122,29 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
     env = make_env(site)
     fingerprints = Fingerprints(env, _site_key(config, env))
     prints = [fingerprints.page(page) for page in pages]
-    previous_pages = state.pages if published_here else {}
     with output_lock(config):
+        if recover(config.output_dir):
+            notices.append("completed the previous build's interrupted commit")
+        previous_pages = state.pages if published_here else {}
+        in_place = bool(previous_pages)
         staging = Staging(config.output_dir)
         try:
             todo = [i for i, page in enumerate(pages)
                     if previous_pages.get(page.output_path) != prints[i]
-                    or not staging.carry(page.output_path, config.output_dir)]
+                    or not staging.keep(page.output_path)]
             render_pages(pages, todo, env, staging, jobs)
             for static_dir in (THEME_DIR / "static", config.static_dir):
-                warnings += staging.copy_tree(static_dir, "static", config.root)
-            staging.publish()
+                warnings += staging.copy_tree(static_dir, "static", config.root, in_place)
+            if in_place:
+                staging.commit(stale=state.files - staging.current)
+            else:
+                staging.publish()
         except BaseException:
             staging.discard()
             raise
     result = BuildResult(
         articles=len(site.articles), topics=len(site.topics), pages=len(pages),
-        files=len(staging.written), seconds=time.perf_counter() - started,
+        files=len(staging.current), seconds=time.perf_counter() - started,
         output=config.output_dir, rendered=len(todo),
         held_back_drafts=site.held_back_drafts, held_back_future=site.held_back_future,
         warnings=tuple(warnings), notices=tuple(notices),
@@ -141,6 +154,7 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
             parse_key=parse_key, articles=records, related_key=related.key,
             related=related.urls, output_dir=str(config.output_dir),
             pages={page.output_path: prints[i] for i, page in enumerate(pages)},
+            files=frozenset(staging.current),
             # Taken again after the build: a file saved during it makes the next build work.
             inputs_key=inputs if inputs == inputs_key(config)[0] else "",
             started_ns=started_ns,

@@ -35,6 +35,7 @@ class CacheState:
     related: dict[str, tuple[str, ...]] = field(default_factory=dict)  # url -> urls
     output_dir: str = ""
     pages: dict[str, str] = field(default_factory=dict)  # output path -> fingerprint
+    files: frozenset[str] = frozenset()  # every file the output holds
     inputs_key: str = ""  # every input file's stat, the config and the code
     valid_until: datetime | None = None  # the next held-back article's publication time
     summary: dict[str, int] = field(default_factory=dict)
@@ -46,6 +47,8 @@ def load_state(directory: Path) -> tuple[CacheState, str | None]:
     """The previous build's state without its parsed articles (see ``load_articles``), or
     an empty state with a notice saying why. A no-op build needs no more than this."""
     state, notice = _load(directory / STATE_FILE, directory)
+    if state is None and notice is None:  # no cache yet
+        return CacheState(), None
     if not isinstance(state, CacheState):
         return CacheState(), notice or f"cache in {directory} is damaged: ignored"
     return state, None

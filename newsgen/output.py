@@ -1,6 +1,11 @@
-"""The one writer: renders go into a fresh staging folder that is swapped in at the end.
+"""The one writer: renders go into a fresh staging folder, published only at the end.
 
-A failed or interrupted build leaves the published folder exactly as it was.
+A failed or interrupted build leaves the published folder exactly as it was. A full build
+swaps the whole staging tree in (two renames). An incremental build stages only the files
+that changed and commits them in place: it first writes a journal of the moves and
+deletions, then performs them (each an atomic rename or unlink) with SIGINT and SIGTERM
+held back; a commit cut short (power loss, SIGKILL) is rolled forward from the journal by
+the next build before it does anything else. Untouched files keep their inode and mtime.
 """
 
 from __future__ import annotations
@@ -10,8 +15,10 @@ import fcntl
 import json
 import os
 import shutil
+import signal
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from newsgen import __version__
 from newsgen.config import SiteConfig
@@ -81,30 +88,28 @@ class Staging:
         self.path.mkdir(parents=True)
         self._root = str(self.path)
         self._folders: set[str] = {self._root}
-        self.written: set[str] = set()
+        self.written: set[str] = set()  # staged in this build
+        self.current: set[str] = set()  # every file the output will hold
 
     def write(self, relative: str, text: str) -> None:
         dest = self._inside(relative)
         with open(dest, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
         self.written.add(relative)
+        self.current.add(relative)
 
-    def carry(self, relative: str, previous: Path) -> bool:
-        """Take an unchanged file over from the previous output by hard link (same bytes,
-        same mtime, no copy); False when it is not there to take."""
-        source = previous / relative
-        if not source.is_file() or source.is_symlink():
+    def keep(self, relative: str) -> bool:
+        """Leave an unchanged file of the previous output where it is (incremental builds):
+        False when it is not there to keep."""
+        if not os.path.isfile(os.path.join(self.out, relative)):
             return False
-        dest = self._inside(relative)
-        try:
-            os.link(source, dest)
-        except OSError:
-            shutil.copy2(source, dest)
-        self.written.add(relative)
+        self.current.add(relative)
         return True
 
-    def copy_tree(self, source: Path, prefix: str, root: Path) -> list[Problem]:
-        """Copy a static folder; a symlink leading outside ``root`` is skipped with a warning."""
+    def copy_tree(self, source: Path, prefix: str, root: Path,
+                  incremental: bool = False) -> list[Problem]:
+        """Copy a static folder; a symlink leading outside ``root`` is skipped with a warning.
+        ``incremental``: a file whose published copy has its size and mtime is kept."""
         warnings: list[Problem] = []
         if not source.is_dir():
             return warnings
@@ -120,19 +125,22 @@ class Staging:
                                             "symlink leads outside the site: not published"))
                     continue
                 relative = f"{prefix}/{src.relative_to(source).as_posix()}"
+                if incremental and _same_file(src, self.out / relative):
+                    self.written.discard(relative)  # an earlier folder's copy is not wanted
+                    self.current.add(relative)
+                    continue
                 dest = self._inside(relative)
                 shutil.copy2(src, dest)  # keeps the source's mtime: rsync-friendly
                 self.written.add(relative)
+                self.current.add(relative)
         return warnings
 
     def _inside(self, relative: str) -> str:
         """The staging path of ``relative``, its folder created. The staging tree is new and
-        holds only what this build put there (no symlinks), so a lexical check is enough:
-        no absolute path, no empty, '.' or '..' segment, no backslash."""
-        parts = relative.split("/")
-        if (relative.startswith("/") or "\\" in relative or "\0" in relative
-                or any(part in ("", ".", "..") for part in parts)):
+        holds only what this build put there (no symlinks), so a lexical check is enough."""
+        if not is_safe_relative(relative):
             raise OutputError(f"refusing to write outside the output folder: {relative!r}")
+        parts = relative.split("/")
         folder = os.path.join(self._root, *parts[:-1])
         if folder not in self._folders:
             os.makedirs(folder, exist_ok=True)
@@ -141,8 +149,7 @@ class Staging:
 
     def publish(self) -> None:
         """Swap the staging tree in place of the output folder."""
-        (self.path / MARKER).write_text(json.dumps({"generator": "newsgen",
-                                                    "version": __version__}) + "\n")
+        self._write_marker(self.path)
         old = self.out.parent / f".{self.out.name}.newsgen-old-{os.getpid()}"
         if self.out.exists():
             os.rename(self.out, old)
@@ -150,5 +157,94 @@ class Staging:
         if old.exists():
             shutil.rmtree(old, ignore_errors=True)
 
-    def discard(self) -> None:
+    def commit(self, stale: Iterable[str]) -> None:
+        """Move the staged files into the output folder and delete ``stale`` ones there."""
+        journal = journal_path(self.out)
+        plan = {"staging": self._root, "moves": sorted(self.written),
+                "deletes": sorted(set(stale) - self.written)}
+        temporary = journal.with_name(journal.name + ".tmp")
+        temporary.write_text(json.dumps(plan), encoding="utf-8")
+        os.replace(temporary, journal)  # from here on, the commit will be completed
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            _apply(self.out, plan)
+            self._write_marker(self.out)
+            journal.unlink()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         shutil.rmtree(self.path, ignore_errors=True)
+
+    @staticmethod
+    def _write_marker(folder: Path) -> None:
+        marker = folder / MARKER
+        marker.with_name(MARKER + ".tmp").write_text(
+            json.dumps({"generator": "newsgen", "version": __version__}) + "\n")
+        os.replace(marker.with_name(MARKER + ".tmp"), marker)
+
+    def discard(self) -> None:
+        """Drop the staged files, unless a commit of them has begun: then the journal needs
+        them to complete it."""
+        if not journal_path(self.out).exists():
+            shutil.rmtree(self.path, ignore_errors=True)
+
+
+def is_safe_relative(relative: str) -> bool:
+    """No absolute path, no empty, '.' or '..' segment, no backslash or NUL."""
+    return not (relative.startswith("/") or "\\" in relative or "\0" in relative
+                or any(part in ("", ".", "..") for part in relative.split("/")))
+
+
+def _same_file(source: Path, published: Path) -> bool:
+    try:
+        a, b = source.stat(), published.stat()
+    except OSError:
+        return False
+    return (a.st_size, a.st_mtime_ns) == (b.st_size, b.st_mtime_ns) and not published.is_symlink()
+
+
+def journal_path(out: Path) -> Path:
+    return out.parent / f".{out.name}.newsgen-journal"
+
+
+def recover(out: Path) -> bool:
+    """Complete a commit that was cut short, from its journal. True if there was one."""
+    journal = journal_path(out)
+    if not journal.exists():
+        return False
+    plan = json.loads(journal.read_text(encoding="utf-8"))
+    _apply(out, plan)
+    journal.unlink()
+    shutil.rmtree(plan["staging"], ignore_errors=True)
+    return True
+
+
+def _apply(out: Path, plan: dict[str, Any]) -> None:
+    """Idempotent: a move whose staged file is gone was done; a deletion of a missing
+    file was done. So a journal can be applied again after any interruption."""
+    staging = plan["staging"]
+    made: set[str] = set()
+    for relative in plan["moves"]:
+        if not is_safe_relative(relative):
+            continue
+        source = os.path.join(staging, relative)
+        if not os.path.exists(source):
+            continue
+        dest = os.path.join(out, relative)
+        folder = os.path.dirname(dest)
+        if folder not in made:
+            os.makedirs(folder, exist_ok=True)
+            made.add(folder)
+        os.replace(source, dest)
+    for relative in plan["deletes"]:
+        if not is_safe_relative(relative):
+            continue
+        path = os.path.join(out, relative)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        folder = os.path.dirname(path)
+        while folder != str(out) and folder.startswith(str(out)):
+            try:
+                os.rmdir(folder)  # only succeeds when empty
+            except OSError:
+                break
+            folder = os.path.dirname(folder)

@@ -203,3 +203,34 @@ def test_cache_from_another_version_is_ignored(make_site, tmp_path, monkeypatch)
     monkeypatch.setattr("newsgen.cache.__version__", "0.0.0-other")
     result = build(site_config(root, output_dir=out), jobs=1)
     assert any("another newsgen version" in notice for notice in result.notices)
+
+
+def test_commit_cut_short_is_completed_by_the_next_build(make_site, tmp_path,
+                                                          monkeypatch) -> None:
+    from newsgen import output
+
+    root = make_site(base_files())
+    settle(root)
+    out = tmp_path / "out"
+    build(site_config(root, output_dir=out), jobs=1)
+    edit_title(root, 1)
+    delete_article(root, 0)
+    settle(root)
+    real_apply = output._apply
+
+    def power_cut(out_dir: Path, plan: dict) -> None:
+        real_apply(out_dir, {**plan, "moves": plan["moves"][:1], "deletes": []})
+        raise OSError("power cut")
+
+    monkeypatch.setattr(output, "_apply", power_cut)
+    with pytest.raises(OSError, match="power cut"):
+        build(site_config(root, output_dir=out), jobs=1)
+    assert output.journal_path(out).exists()
+    monkeypatch.setattr(output, "_apply", real_apply)
+    result = build(site_config(root, output_dir=out), jobs=1)
+    assert any("interrupted commit" in notice for notice in result.notices)
+    assert not output.journal_path(out).exists()
+    clean = tmp_path / "clean"
+    build(site_config(root, output_dir=clean), jobs=1, use_cache=False)
+    assert snapshot(out) == snapshot(clean)
+    assert [p.name for p in tmp_path.iterdir() if "newsgen-tmp" in p.name] == []
