@@ -249,7 +249,7 @@ def render_pages(pages: list[Page], todo: Sequence[int], env: jinja2.Environment
     _RENDER_JOB = (pages, env, staging)
     try:
         for written in map_chunks(_render_chunk, todo, jobs):
-            staging.written.update(written)
+            staging.record(written)  # workers' own bookkeeping stays in their processes
     finally:
         _RENDER_JOB = None
 

@@ -98,6 +98,12 @@ class Staging:
         self.written.add(relative)
         self.current.add(relative)
 
+    def record(self, written: Iterable[str]) -> None:
+        """Note files written into the staging folder by worker processes."""
+        for relative in written:
+            self.written.add(relative)
+            self.current.add(relative)
+
     def keep(self, relative: str) -> bool:
         """Leave an unchanged file of the previous output where it is (incremental builds):
         False when it is not there to keep."""

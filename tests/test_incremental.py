@@ -234,3 +234,23 @@ def test_commit_cut_short_is_completed_by_the_next_build(make_site, tmp_path,
     build(site_config(root, output_dir=clean), jobs=1, use_cache=False)
     assert snapshot(out) == snapshot(clean)
     assert [p.name for p in tmp_path.iterdir() if "newsgen-tmp" in p.name] == []
+
+
+def test_incremental_builds_with_worker_processes_delete_stale_pages(make_site,
+                                                                     tmp_path) -> None:
+    many = {f"articles/bulk/b{n}.md": article(f"Bulk {n}", date="2023-03-03",
+                                              topics=["Bulk"]) for n in range(230)}
+    root = make_site({**base_files(), **many})
+    settle(root)
+    out = tmp_path / "out"
+    build(site_config(root, output_dir=out), jobs=2)
+    (root / "newsgen.yaml").write_text("title: Renamed Times\n")  # every page changes
+    settle(root)
+    build(site_config(root, output_dir=out), jobs=2)
+    (root / "articles" / "bulk" / "b7.md").unlink()
+    settle(root)
+    build(site_config(root, output_dir=out), jobs=2)
+    assert not (out / "2023" / "03" / "bulk-7").exists()
+    clean = tmp_path / "clean"
+    build(site_config(root, output_dir=clean), jobs=2, use_cache=False)
+    assert snapshot(out) == snapshot(clean)
