@@ -110,7 +110,7 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
         notices += [notice] if notice else []
     articles, warnings, records = load_articles(config, jobs, previous,
                                                 racy_after_ns=state.started_ns - RACY_NS)
-    related = _CachedRelated(state)
+    related = _CachedRelated(state, jobs)
     site, index_warnings = build_site(articles, config, related)
     warnings += index_warnings
     if not config.base_url_set:
@@ -218,9 +218,10 @@ class _CachedRelated:
     """Related lists, reused while nothing they are ranked by (URLs, dates, topics, the
     limit) has changed: a body or summary edit does not recompute them."""
 
-    def __init__(self, state: CacheState) -> None:
+    def __init__(self, state: CacheState, jobs: int) -> None:
         self.key = state.related_key
         self.urls = state.related
+        self.jobs = jobs
 
     def __call__(self, articles: Sequence[Article],
                  limit: int) -> Mapping[str, tuple[Article, ...]]:
@@ -232,7 +233,7 @@ class _CachedRelated:
         if key == self.key:
             by_url = {article.url: article for article in articles}
             return {url: tuple(by_url[u] for u in urls) for url, urls in self.urls.items()}
-        result = related_articles(articles, limit)
+        result = related_articles(articles, limit, self.jobs)
         self.key = key
         self.urls = {url: tuple(a.url for a in items) for url, items in result.items()}
         return result

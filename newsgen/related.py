@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from newsgen.models import Article
+from newsgen.parallel import map_chunks
 
 # Posting lists longer than this are walked by date instead of read in full.
 LONG_LIST = 256
@@ -44,18 +45,35 @@ class _Index:
     ids: dict[str, int]  # url -> article id
 
 
-def related_articles(articles: Sequence[Article], limit: int) -> dict[str, tuple[Article, ...]]:
-    """Map each article URL to at most ``limit`` related articles, best first."""
+def related_articles(articles: Sequence[Article], limit: int,
+                     jobs: int = 1) -> dict[str, tuple[Article, ...]]:
+    """Map each article URL to at most ``limit`` related articles, best first.
+
+    Each article's list is independent of the others': with ``jobs > 1`` slices of the
+    articles are ranked in forked worker processes that share the index.
+    """
+    global _JOB
     if limit <= 0 or not articles:
         return {}
-    index = _build_index(articles)
+    _JOB = (_build_index(articles), limit)
+    try:
+        ranked = [ids for chunk in map_chunks(_rank_chunk, range(len(articles)), jobs)
+                  for ids in chunk]
+    finally:
+        _JOB = None
+    return {article.url: tuple(articles[j] for j in ids)
+            for article, ids in zip(articles, ranked, strict=True) if ids}
+
+
+# What forked workers inherit: the index and the limit.
+_JOB: tuple[_Index, int] | None = None
+
+
+def _rank_chunk(ids: Sequence[int]) -> list[list[int]]:
+    assert _JOB is not None
+    index, limit = _JOB
     containing: dict[frozenset[str], int] = {}
-    result: dict[str, tuple[Article, ...]] = {}
-    for i, article in enumerate(articles):
-        ids = _top_related(i, index, limit, containing)
-        if ids:
-            result[article.url] = tuple(articles[j] for j in ids)
-    return result
+    return [_top_related(i, index, limit, containing) for i in ids]
 
 
 def _build_index(articles: Sequence[Article]) -> _Index:

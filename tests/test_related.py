@@ -109,3 +109,16 @@ def test_index_matches_brute_force(corpus: list[tuple[int, list[str]]], limit: i
         related.LONG_LIST = original
     got = {url: [a.url for a in items] for url, items in result.items()}
     assert got == brute_force(articles, limit)
+
+
+def test_worker_processes_rank_exactly_as_one_process() -> None:
+    import random
+
+    rng = random.Random(7)
+    articles = [make(f"w{n:04d}", rng.uniform(0, 900),
+                     *rng.sample(TOPICS, rng.randint(1, 3))) for n in range(400)]
+    one = related_articles(articles, 5, jobs=1)
+    two = related_articles(articles, 5, jobs=2)
+    assert {u: [a.url for a in v] for u, v in two.items()} == \
+        {u: [a.url for a in v] for u, v in one.items()}
+    assert len(one) == 400
