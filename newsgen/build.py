@@ -41,6 +41,7 @@ from newsgen.output import (
 )
 from newsgen.pages import Page, plan_pages
 from newsgen.parallel import default_jobs, map_chunks
+from newsgen.progress import Progress
 from newsgen.related import related_articles
 from newsgen.render import THEME_DIR, make_env, render_page
 
@@ -248,11 +249,14 @@ def render_pages(pages: list[Page], todo: Sequence[int], env: jinja2.Environment
     """Render the pages at ``todo`` into the staging folder, in chunks across processes."""
     global _RENDER_JOB
     _RENDER_JOB = (pages, env, staging)
+    progress = Progress("Rendering pages", len(todo))
     try:
         for written in map_chunks(_render_chunk, todo, jobs):
             staging.record(written)  # workers' own bookkeeping stays in their processes
+            progress.advance(len(written))
     finally:
         _RENDER_JOB = None
+        progress.done()
 
 
 def _render_chunk(indices: Sequence[int]) -> list[str]:

@@ -21,6 +21,7 @@ from newsgen.frontmatter import FrontMatter, FrontMatterError, split_front_matte
 from newsgen.markup import first_paragraph_text, markdown_to_html, truncate_words
 from newsgen.models import Article, Tag
 from newsgen.parallel import map_chunks
+from newsgen.progress import Progress
 from newsgen.suggest import did_you_mean
 
 KNOWN_KEYS = frozenset({
@@ -298,9 +299,12 @@ def load_articles(config: SiteConfig, jobs: int = 1,
             records[path] = reused
         else:
             todo.append(path)
+    progress = Progress("Reading articles", len(todo))
     for chunk in map_chunks(partial(_read_chunk, config=config), todo, jobs):
         for parsed in chunk:
             records[parsed.path] = parsed
+        progress.advance(len(chunk))
+    progress.done()
     articles: list[Article] = []
     errors: list[Problem] = []
     for path in order:
