@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 # Ids the default theme gives to elements of an article page. A body heading whose text
 # would slugify to one of them gets a suffix instead: two elements with one id are invalid
 # HTML, and "Skip to content" or a "#corrections" link would land on the body heading.
-THEME_IDS = frozenset({"content", "related-heading", "corrections", "contents-heading"})
+THEME_IDS = frozenset({"content", "related-heading", "corrections"})
 
 
 def heading_id(value: str, separator: str) -> str:
