@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import jinja2
@@ -29,6 +30,8 @@ class BuildResult:
     output: Path
     held_back_drafts: int = 0
     held_back_future: int = 0
+    held_back_embargoed: int = 0
+    next_publish: datetime | None = None  # see Site.next_publish
     warnings: tuple[Problem, ...] = field(default=())
 
     def summary(self) -> str:
@@ -37,7 +40,15 @@ class BuildResult:
             held.append(f"{self.held_back_drafts} draft{'s' * (self.held_back_drafts != 1)}")
         if self.held_back_future:
             held.append(f"{self.held_back_future} scheduled")
-        held_text = f" ({' and '.join(held)} held back)" if held else ""
+        if self.held_back_embargoed:
+            held.append(f"{self.held_back_embargoed} embargoed")
+        held_text = ""
+        if held:
+            listed = (", ".join(held[:-1]) + " and " + held[-1]) if len(held) > 1 else held[0]
+            held_text = f" ({listed} held back"
+            if self.next_publish:
+                held_text += f"; next due {self.next_publish.isoformat(timespec='seconds')}"
+            held_text += ")"
         return (f"Built {self.articles} article{'s' * (self.articles != 1)}{held_text}, "
                 f"{self.topics} topic{'s' * (self.topics != 1)}, "
                 f"{self.pages} pages ({self.files} files) in {self.seconds:.2f} s "
@@ -78,7 +89,10 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None) -
         articles=len(site.articles), topics=len(site.topics), pages=len(pages),
         files=len(staging.written), seconds=time.perf_counter() - started,
         output=config.output_dir, held_back_drafts=site.held_back_drafts,
-        held_back_future=site.held_back_future, warnings=tuple(warnings),
+        held_back_future=site.held_back_future,
+        held_back_embargoed=site.held_back_embargoed,
+        next_publish=(site.next_publish.astimezone(config.tz) if site.next_publish else None),
+        warnings=tuple(warnings),
     )
 
 

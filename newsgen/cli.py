@@ -40,13 +40,18 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--base-url", metavar="URL",
                        help="absolute URL the site is published at (overrides config)")
     build.add_argument("--drafts", action="store_true", help="include articles with draft: true")
-    build.add_argument("--future", action="store_true", help="include future-dated articles")
+    build.add_argument("--future", action="store_true",
+                       help="include future-dated articles (an embargo still holds)")
     build.add_argument("--strict", action="store_true",
                        help="treat warnings (unknown keys, merged topics …) as errors")
     build.add_argument("--force", action="store_true",
                        help="replace an output folder that newsgen did not create")
     build.add_argument("--jobs", "-j", type=_positive_int, metavar="N",
                        help="worker processes (default: one per CPU)")
+    build.add_argument("--print-next-publish", action="store_true",
+                       help="instead of the summary, print only the time (ISO 8601) at which "
+                            "the next scheduled or embargoed article becomes due, so that a "
+                            "scheduler knows when to build again; nothing if none is waiting")
     build.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     return parser
 
@@ -87,7 +92,11 @@ def run_build(args: argparse.Namespace) -> int:
     result = build(config, force=args.force, jobs=args.jobs)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    print(result.summary())
+    if args.print_next_publish:
+        if result.next_publish:
+            print(result.next_publish.isoformat(timespec="seconds"))
+    else:
+        print(result.summary())
     return EXIT_OK
 
 
