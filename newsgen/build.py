@@ -30,7 +30,7 @@ from newsgen.content import Parsed, load_articles
 from newsgen.errors import ContentError, OutputError, Problem
 from newsgen.fingerprint import Fingerprints
 from newsgen.index import build_site
-from newsgen.models import Article, Site
+from newsgen.models import Article
 from newsgen.output import (
     MARKER,
     Staging,
@@ -57,6 +57,8 @@ class BuildResult:
     rendered: int = 0
     held_back_drafts: int = 0
     held_back_future: int = 0
+    held_back_embargoed: int = 0
+    next_publish: datetime | None = None  # see Site.next_publish
     up_to_date: bool = False
     warnings: tuple[Problem, ...] = field(default=())
     notices: tuple[str, ...] = field(default=())
@@ -67,7 +69,15 @@ class BuildResult:
             held.append(f"{self.held_back_drafts} draft{'s' * (self.held_back_drafts != 1)}")
         if self.held_back_future:
             held.append(f"{self.held_back_future} scheduled")
-        held_text = f" ({' and '.join(held)} held back)" if held else ""
+        if self.held_back_embargoed:
+            held.append(f"{self.held_back_embargoed} embargoed")
+        held_text = ""
+        if held:
+            listed = (", ".join(held[:-1]) + " and " + held[-1]) if len(held) > 1 else held[0]
+            held_text = f" ({listed} held back"
+            if self.next_publish:
+                held_text += f"; next due {self.next_publish.isoformat(timespec='seconds')}"
+            held_text += ")"
         counts = (f"{self.articles} article{'s' * (self.articles != 1)}{held_text}, "
                   f"{self.topics} topic{'s' * (self.topics != 1)}, {self.pages} pages")
         if self.up_to_date:
@@ -148,6 +158,8 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
         files=len(staging.current), seconds=time.perf_counter() - started,
         output=config.output_dir, rendered=len(todo),
         held_back_drafts=site.held_back_drafts, held_back_future=site.held_back_future,
+        held_back_embargoed=site.held_back_embargoed,
+        next_publish=(site.next_publish.astimezone(config.tz) if site.next_publish else None),
         warnings=tuple(warnings), notices=tuple(notices),
     )
     if use_cache:
@@ -159,10 +171,11 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
             # Taken again after the build: a file saved during it makes the next build work.
             inputs_key=inputs if inputs == inputs_key(config)[0] else "",
             started_ns=started_ns,
-            valid_until=_next_publication(articles, site),
+            valid_until=result.next_publish,
             summary={"articles": result.articles, "topics": result.topics,
                      "pages": result.pages, "drafts": result.held_back_drafts,
-                     "future": result.held_back_future},
+                     "future": result.held_back_future,
+                     "embargoed": result.held_back_embargoed},
             warnings=result.warnings,
         ))
     return result
@@ -190,12 +203,6 @@ def _site_key(config: SiteConfig, env: jinja2.Environment) -> str:
     return f"{config.content_key()}\0{navigation!r}\0{code_key()}"
 
 
-def _next_publication(articles: Sequence[Article], site: Site) -> datetime | None:
-    """When the earliest held-back article becomes due: the output changes then."""
-    build_time = site.config.build_time
-    return min((a.date for a in articles if a.date > build_time and not a.draft), default=None)
-
-
 def _check_strict(config: SiteConfig, warnings: Sequence[Problem]) -> None:
     if config.strict and warnings:
         raise ContentError([Problem(w.path, f"{w.message} (--strict)", w.line)
@@ -210,7 +217,9 @@ def _up_to_date(config: SiteConfig, state: CacheState, started: float,
         articles=counts.get("articles", 0), topics=counts.get("topics", 0),
         pages=counts.get("pages", 0), files=0, seconds=time.perf_counter() - started,
         output=config.output_dir, held_back_drafts=counts.get("drafts", 0),
-        held_back_future=counts.get("future", 0), up_to_date=True,
+        held_back_future=counts.get("future", 0),
+        held_back_embargoed=counts.get("embargoed", 0), next_publish=state.valid_until,
+        up_to_date=True,
         warnings=state.warnings, notices=tuple(notices),
     )
 

@@ -43,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="Markdown engine (overrides config): Python-Markdown, or "
                             "CommonMark+GFM via cmarkgfm (pip install 'newsgen[commonmark]')")
     build.add_argument("--drafts", action="store_true", help="include articles with draft: true")
-    build.add_argument("--future", action="store_true", help="include future-dated articles")
+    build.add_argument("--future", action="store_true",
+                       help="include future-dated articles (an embargo still holds)")
     build.add_argument("--strict", action="store_true",
                        help="treat warnings (unknown keys, merged topics …) as errors")
     build.add_argument("--force", action="store_true",
@@ -54,6 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="build everything from scratch, neither reading nor writing the cache")
     build.add_argument("--jobs", "-j", type=_positive_int, metavar="N",
                        help="worker processes (default: one per CPU)")
+    build.add_argument("--print-next-publish", action="store_true",
+                       help="instead of the summary, print only the time (ISO 8601) at which "
+                            "the next scheduled or embargoed article becomes due, so that a "
+                            "scheduler knows when to build again; nothing if none is waiting")
     build.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     return parser
 
@@ -97,7 +102,11 @@ def run_build(args: argparse.Namespace) -> int:
         print(f"note: {notice}", file=sys.stderr)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    print(result.summary())
+    if args.print_next_publish:
+        if result.next_publish:
+            print(result.next_publish.isoformat(timespec="seconds"))
+    else:
+        print(result.summary())
     return EXIT_OK
 
 

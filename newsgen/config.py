@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,18 @@ from newsgen.suggest import did_you_mean
 CONFIG_NAME = "newsgen.yaml"
 DEFAULT_BASE_URL = "http://localhost:8000/"
 PERMALINK_FIELDS = frozenset({"year", "month", "day", "slug"})
+FEED_FORMATS = ("atom", "rss", "json")
+FEED_CONTENT = ("full", "summary")
+AUTHOR_KEYS = ("name", "bio", "url")
+
+
+@dataclass(frozen=True)
+class AuthorInfo:
+    """What ``authors:`` in the config says about one author; every part optional."""
+
+    name: str | None = None  # display name, replacing the spelling in bylines
+    bio: str = ""
+    url: str | None = None  # the author's own page elsewhere (http(s))
 
 
 @dataclass(frozen=True)
@@ -41,6 +54,13 @@ class SiteConfig:
     summary_length: int = 240
     source: str = ""
     markdown_engine: str = "markdown"
+    # Formats of the site feed: /feed.xml (Atom; also switches the topic, author and
+    # source feeds, which are Atom only), /rss.xml (RSS 2.0), /feed.json (JSON Feed 1.1).
+    feeds: tuple[str, ...] = FEED_FORMATS
+    feed_content: str = "full"  # "full": the whole body in feed entries; "summary"
+    logo: str | None = None  # publisher logo in structured data: URL or site path
+    # Author slug -> what the config says about them (keys given by name are slugified).
+    authors: dict[str, AuthorInfo] = field(default_factory=dict, hash=False)
     articles_dir: Path = field(default=Path("articles"))
     templates_dir: Path = field(default=Path("templates"))
     static_dir: Path = field(default=Path("static"))
@@ -72,6 +92,11 @@ class SiteConfig:
         return repr([(f.name, getattr(self, f.name)) for f in dataclasses.fields(self)
                      if f.name != "build_time"])
 
+    def absolute_link(self, link: str) -> str:
+        """A link from front matter or config: an http(s) URL as is, a site path made
+        absolute on ``base_url``."""
+        return link if "://" in link else self.absolute_url(link)
+
     def with_overrides(self, **changes: Any) -> SiteConfig:
         """Apply command-line overrides; paths resolve against the site root."""
         for key in ("output_dir", "cache_dir"):
@@ -96,8 +121,8 @@ _STR_KEYS = ("title", "description", "language", "source")
 _INT_KEYS = {"per_page": 1, "related_limit": 0, "feed_limit": 1, "summary_length": 20}
 _PATH_KEYS = ("articles_dir", "templates_dir", "static_dir", "output_dir", "cache_dir")
 KNOWN_KEYS = frozenset(
-    (*_STR_KEYS, *_INT_KEYS, *_PATH_KEYS, "base_url", "timezone", "permalink",
-     "markdown_engine")
+    (*_STR_KEYS, *_INT_KEYS, *_PATH_KEYS, "base_url", "timezone", "permalink", "feeds",
+     "feed_content", "logo", "authors", "markdown_engine")
 )
 
 
@@ -188,6 +213,25 @@ def _validate(raw: dict[Any, Any], shown: str) -> tuple[dict[str, Any], list[Pro
                 bad(key, message)
             else:
                 values[key] = value
+        elif key == "feeds":
+            formats = _check_feeds(value, bad)
+            if formats is not None:
+                values[key] = formats
+        elif key == "feed_content":
+            if value not in FEED_CONTENT:
+                bad(key, f"must be one of {', '.join(FEED_CONTENT)}, not {_shown(value)}")
+            else:
+                values[key] = value
+        elif key == "logo":
+            if not isinstance(value, str) or not _is_link(value.strip()):
+                bad(key, f"must be an http(s) URL or a path on this site such as "
+                         f"/static/logo.png, not {_shown(value)}")
+            else:
+                values[key] = value.strip()
+        elif key == "authors":
+            authors = _check_authors(value, bad)
+            if authors is not None:
+                values[key] = authors
     return values, problems
 
 
@@ -200,6 +244,89 @@ def check_engine(value: object) -> str | None:
     if value == "commonmark" and not commonmark_available():
         return "'commonmark' needs the cmarkgfm package: pip install 'newsgen[commonmark]'"
     return None
+
+
+def _check_feeds(value: object, bad: Callable[[str, str], None]) -> tuple[str, ...] | None:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        bad("feeds", f"must be a list of feed formats ({', '.join(FEED_FORMATS)}), "
+                     f"not {_type_name(value)}")
+        return None
+    unknown = [item for item in value if item not in FEED_FORMATS]
+    if unknown:
+        bad("feeds", f"unknown feed format {_shown(unknown[0])} "
+                     f"(allowed: {', '.join(FEED_FORMATS)})")
+        return None
+    return tuple(fmt for fmt in FEED_FORMATS if fmt in value)
+
+
+def _check_authors(value: object,
+                   bad: Callable[[str, str], None]) -> dict[str, AuthorInfo] | None:
+    """``authors:`` maps an author's name (or slug) to {name, bio, url}; keyed here by slug."""
+    from slugify import slugify
+
+    if not isinstance(value, dict):
+        bad("authors", f"must be a mapping of author names to details, not {_type_name(value)}")
+        return None
+    found: dict[str, AuthorInfo] = {}
+    keys: dict[str, str] = {}
+    ok = True
+    for raw_key, details in value.items():
+        key = str(raw_key)
+        where = f"authors.{key}"
+        slug = slugify(key)
+        if not slug:
+            bad(where, "has no letters or digits to match an author by")
+            ok = False
+            continue
+        if slug in keys:
+            bad(where, f"names the same author as '{keys[slug]}' (both are /authors/{slug}/)")
+            ok = False
+            continue
+        keys[slug] = key
+        if details is None:
+            details = {}
+        if not isinstance(details, dict):
+            bad(where, f"must be a mapping with {', '.join(AUTHOR_KEYS)}, "
+                       f"not {_type_name(details)}")
+            ok = False
+            continue
+        parts: dict[str, str] = {}
+        for part, text in details.items():
+            part = str(part)
+            if part not in AUTHOR_KEYS:
+                hint = did_you_mean(part, AUTHOR_KEYS)
+                bad(f"{where}.{part}", "unknown key" + (f" (did you mean '{hint}'?)"
+                                                        if hint else ""))
+                ok = False
+            elif not isinstance(text, str):
+                bad(f"{where}.{part}", f"must be a string, not {_type_name(text)}")
+                ok = False
+            else:
+                parts[part] = " ".join(text.split())
+        url = parts.get("url") or None
+        if url is not None and not _is_web_url(url):
+            bad(f"{where}.url", f"must be an absolute http(s) URL, not '{url}'")
+            ok = False
+        found[slug] = AuthorInfo(name=parts.get("name") or None, bio=parts.get("bio", ""),
+                                 url=url)
+    return found if ok else None
+
+
+def _is_web_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _is_link(value: str) -> bool:
+    """An http(s) URL, or a path on the site ("/static/logo.png")."""
+    return _is_web_url(value) or (value.startswith("/") and not value.startswith("//")
+                                  and "\\" not in value)
+
+
+def _shown(value: object) -> str:
+    return f"'{value}'" if isinstance(value, str) else _type_name(value)
 
 
 def _check_base_url(value: object, where: str) -> list[Problem]:

@@ -4,30 +4,34 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import html
 import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from slugify import slugify
 
 from newsgen.config import SiteConfig
 from newsgen.errors import ContentError, Problem, display_path
 from newsgen.frontmatter import FrontMatter, FrontMatterError, split_front_matter
-from newsgen.markup import first_paragraph_text, markdown_to_html, truncate_words
-from newsgen.models import Article, Tag
+from newsgen.markup import convert_markdown, first_paragraph_text, truncate_words, word_count
+from newsgen.models import Article, Correction, Heading, Tag
 from newsgen.parallel import map_chunks
 from newsgen.progress import Progress
 from newsgen.suggest import did_you_mean
 
 KNOWN_KEYS = frozenset({
     "title", "date", "source", "source_url", "topics", "summary", "author", "slug",
-    "updated", "image", "image_alt", "draft",
+    "updated", "image", "image_alt", "draft", "corrections", "embargo", "toc",
 })
+CORRECTION_KEYS = ("date", "text")
+WORDS_PER_MINUTE = 230  # a common estimate of adult silent reading speed
 
 
 class _Checker:
@@ -107,6 +111,56 @@ class _Checker:
             self.error(key, f"'{key}': {exc}")
             return None
 
+    def flag(self, key: str) -> bool:
+        value = self.fm.data.get(key, False)
+        if not isinstance(value, bool):
+            self.error(key, f"'{key}' must be true or false, not {_describe(value)}")
+            return False
+        return value
+
+    def corrections(self, config: SiteConfig) -> tuple[Correction, ...]:
+        """``corrections:`` — a list of {date, text}; returned oldest first."""
+        value = self.fm.data.get("corrections")
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.error("corrections", f"'corrections' must be a list of entries with a date "
+                                      f"and a text, not {_describe(value)}")
+            return ()
+        found: list[Correction] = []
+        for number, entry in enumerate(value, start=1):
+            where = f"'corrections' entry {number}"
+            if not isinstance(entry, dict):
+                self.error("corrections", f"{where} must be a mapping with 'date' and 'text', "
+                                          f"not {_describe(entry)}")
+                continue
+            unknown = sorted(str(k) for k in entry if k not in CORRECTION_KEYS)
+            hinted = set()  # a misspelt key is reported once, not also as missing
+            for key in unknown:
+                hint = did_you_mean(key, CORRECTION_KEYS)
+                hinted.add(hint)
+                self.error("corrections", f"{where}: unknown key '{key}'"
+                                          + (f" (did you mean '{hint}'?)" if hint else ""))
+            when: datetime | None = None
+            if entry.get("date") is None:
+                if "date" not in hinted:
+                    self.error("corrections", f"{where}: 'date' is missing")
+            else:
+                try:
+                    when = parse_datetime(entry["date"], config)
+                except ValueError as exc:
+                    self.error("corrections", f"{where}: 'date': {exc}")
+            text = entry.get("text")
+            if text is None and "text" in hinted:
+                continue
+            if not isinstance(text, str) or not text.strip():
+                what = "missing" if text is None else (
+                    "empty" if isinstance(text, str) else f"not text but {_describe(text)}")
+                self.error("corrections", f"{where}: 'text' is {what}")
+            elif when is not None and not unknown:
+                found.append(Correction(when, " ".join(text.split())))
+        return tuple(sorted(found, key=lambda c: c.date))
+
     def url(self, key: str) -> str | None:
         value = self.text(key)
         if value is None:
@@ -115,7 +169,7 @@ class _Checker:
             self.error(key, f"'{key}' must be an http(s) URL or a path on this site, "
                             f"not '{value}'")
             return None
-        return value
+        return encode_url(value)
 
 
 def parse_datetime(value: object, config: SiteConfig) -> datetime:
@@ -149,6 +203,15 @@ def is_safe_url(value: str) -> bool:
     return not value.startswith("//") and "\\" not in value
 
 
+_NOT_IN_URLS = re.compile(r'[\x00-\x20"<>\\^`{|}\x7f]')
+
+
+def encode_url(value: str) -> str:
+    """Percent-encode the characters a URL may not hold as typed (spaces, quotes, < > …),
+    as browsers do: the link still leads to the same place and is valid in HTML and XML."""
+    return _NOT_IN_URLS.sub(lambda m: quote(m.group()), value)
+
+
 def article_url(permalink: str, moment: datetime, slug: str) -> str:
     return permalink.format(year=f"{moment.year:04d}", month=f"{moment.month:02d}",
                             day=f"{moment.day:02d}", slug=slug)
@@ -175,10 +238,10 @@ def parse_article(text: str, source: str, config: SiteConfig) -> tuple[Article, 
     authors = check.names("author", split=False)  # "Doe, Jane" is one person
     image = check.url("image")
     image_alt = check.text("image_alt")
-    draft = fm.data.get("draft", False)
-    if not isinstance(draft, bool):
-        check.error("draft", f"'draft' must be true or false, not {_describe(draft)}")
-        draft = False
+    draft = check.flag("draft")
+    embargo = check.when("embargo", config)
+    corrections = check.corrections(config)
+    wants_toc = check.flag("toc")
 
     slug_text = check.text("slug")
     slug = slugify(slug_text or title or "")
@@ -195,6 +258,15 @@ def parse_article(text: str, source: str, config: SiteConfig) -> tuple[Article, 
         else:
             tags.setdefault(topic_slug, Tag(name, topic_slug))
 
+    bylines: dict[str, Tag] = {}
+    for name in authors:
+        author_slug = slugify(name)
+        if not author_slug:
+            check.error("author", f"author '{name}' has no letters or digits to make a URL "
+                                  f"from")
+        else:
+            bylines.setdefault(author_slug, Tag(name, author_slug))
+
     extra = {}
     for key, value in fm.data.items():
         if key in KNOWN_KEYS:
@@ -209,17 +281,28 @@ def parse_article(text: str, source: str, config: SiteConfig) -> tuple[Article, 
         raise ContentError(check.errors)
     assert title is not None and moment is not None
 
-    body_html = markdown_to_html(fm.body, config.markdown_engine)
+    body_html, toc_tokens = convert_markdown(fm.body, config.markdown_engine)
     if summary is None:
         summary = truncate_words(first_paragraph_text(body_html), config.summary_length)
     article = Article(
         source_path=source, title=title, date=moment, slug=slug,
         url=article_url(config.permalink, moment, slug), body_html=body_html,
         summary=summary, source=source_name, source_url=source_url,
-        topics=tuple(tags.values()), authors=authors, updated=updated, image=image,
-        image_alt=image_alt, draft=draft, extra=extra,
+        topics=tuple(tags.values()), authors=authors, bylines=tuple(bylines.values()),
+        source_slug=slugify(source_name) if source_name else "", updated=updated,
+        corrections=corrections, embargo=embargo,
+        reading_minutes=max(1, round(word_count(body_html) / WORDS_PER_MINUTE)),
+        toc=table_of_contents(toc_tokens) if wants_toc else (),
+        image=image, image_alt=image_alt, draft=draft, extra=extra,
     )
     return article, check.warnings
+
+
+def table_of_contents(tokens: Sequence[Mapping[str, Any]]) -> tuple[Heading, ...]:
+    """The toc extension's heading tree as ``Heading`` values (names as plain text)."""
+    return tuple(Heading(str(t["id"]), html.unescape(str(t["name"])),
+                         table_of_contents(t.get("children") or ()))
+                 for t in tokens)
 
 
 def find_article_files(config: SiteConfig) -> Iterator[Path]:

@@ -31,7 +31,9 @@ class Fingerprints:
 
     def page(self, page: Page) -> str:
         digest = hashlib.sha1(self.site_key)
-        digest.update(self.template(page.template))
+        # Pages built in code (the JSON Feed) have no template; the code is in the site key.
+        digest.update(self.template(page.template) if page.template
+                      else f"code:{page.renderer}".encode())
         digest.update(page.url.encode())
         digest.update(self.value(page.context))
         return digest.hexdigest()

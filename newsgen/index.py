@@ -8,38 +8,69 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 
 from newsgen.config import SiteConfig
 from newsgen.errors import ContentError, Problem
+from newsgen.listings import (
+    canonical_bylines,
+    index_archive,
+    index_authors,
+    index_sources,
+    list_corrections,
+)
 from newsgen.models import Article, Site, Tag, Topic
 from newsgen.related import related_articles
 
 RelatedFunction = Callable[[Sequence[Article], int], Mapping[str, tuple[Article, ...]]]
 
 
+
 def build_site(articles: Iterable[Article], config: SiteConfig,
                related: RelatedFunction = related_articles) -> tuple[Site, list[Problem]]:
-    """Select what is published, check URL collisions, index topics and related articles."""
+    """Select what is published, check URL collisions, index topics, related articles,
+    authors, sources, the archive and corrections."""
     published: list[Article] = []
-    drafts = future = 0
+    drafts = future = embargoed = 0
+    now = config.build_time
+    next_publish: datetime | None = None
     for article in articles:
         if article.draft and not config.drafts:
             drafts += 1
-        elif article.date > config.build_time and not config.future:
-            future += 1
-        else:
+            continue
+        # An embargo holds even with --future: it is a promise to the source.
+        release = article.embargo if article.embargo and article.embargo > now else None
+        if article.date > now and not config.future:
+            release = max(article.date, release) if release else article.date
+        if release is None:
             published.append(article)
+            continue
+        if article.embargo and article.embargo > now:
+            embargoed += 1
+        else:
+            future += 1
+        if next_publish is None or release < next_publish:
+            next_publish = release
     check_collisions(published)
     published, warnings = canonical_topics(published)
+    published, author_warnings = canonical_bylines(published, config.authors)
+    warnings += author_warnings
     published.sort(key=lambda a: (-a.date.timestamp(), a.url))
     topics = index_topics(published)
     site = Site(config=config, articles=tuple(published), topics=topics,
                 related=related(published, config.related_limit),
-                held_back_drafts=drafts, held_back_future=future)
+                authors=index_authors(published, config.authors),
+                sources=index_sources(published), archive=index_archive(published),
+                corrections=list_corrections(published),
+                held_back_drafts=drafts, held_back_future=future,
+                held_back_embargoed=embargoed, next_publish=next_publish)
     return site, warnings
 
 
-RESERVED = ("topics", "page", "static", "feed.xml", "sitemap.xml", "robots.txt", "404.html")
+# First URL segments the site's own pages use; no article may take one.
+RESERVED = ("topics", "authors", "sources", "archive", "corrections", "sitemaps", "page",
+            "static", "feed.xml", "rss.xml", "feed.json", "sitemap.xml", "news-sitemap.xml",
+            "robots.txt", "404.html")
 
 
 def check_collisions(articles: Iterable[Article]) -> None:

@@ -5,26 +5,38 @@ from __future__ import annotations
 import html
 import re
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     import markdown
 
+# Ids the default theme gives to elements of an article page. A body heading whose text
+# would slugify to one of them gets a suffix instead: two elements with one id are invalid
+# HTML, and "Skip to content" or a "#corrections" link would land on the body heading.
+THEME_IDS = frozenset({"content", "related-heading", "corrections"})
+
+
+def heading_id(value: str, separator: str) -> str:
+    """The toc extension's ASCII slug of a heading, kept clear of the theme's ids."""
+    from markdown.extensions.toc import slugify
+
+    slug = slugify(value, separator)
+    return f"{slug}{separator}section" if slug in THEME_IDS else slug
+
+
 # No "smarty": it doubles conversion time (measured: 10.1 ms vs 5.4 ms an article).
 EXTENSIONS = ["extra", "sane_lists", "toc"]
 # Article pages carry the headline as their only <h1>: body headings start at <h2>.
-# Ids the theme itself uses on article pages: a body heading must not take one of them.
-RESERVED_IDS = frozenset({"content", "related-heading"})
+EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
+    "toc": {"baselevel": 2, "slugify": heading_id},
+}
 
 
-def _heading_id(value: str, separator: str) -> str:
-    from markdown.extensions.toc import slugify
+class Converted(NamedTuple):
+    """One converted body: its HTML and the toc extension's heading tree."""
 
-    slug: str = slugify(value, separator)
-    return f"{slug}-section" if slug in RESERVED_IDS else slug
-
-
-EXTENSION_CONFIGS = {"toc": {"baselevel": 2, "slugify": _heading_id}}
+    html: str
+    toc_tokens: list[dict[str, Any]]
 
 
 @cache
@@ -43,20 +55,28 @@ class EngineMissing(Exception):
     """The configured Markdown engine's package is not installed."""
 
 
-def markdown_to_html(text: str, engine: str = "markdown") -> str:
+def convert_markdown(text: str, engine: str = "markdown") -> Converted:
     """Convert one article body with the site's engine.
 
     ``markdown``: Python-Markdown with ``extra`` (one converter per process, reset between
-    articles). ``commonmark``: cmarkgfm (CommonMark + GitHub extensions, in C), about
-    twenty times faster. Either way body headings start at ``<h2>``.
+    articles); its toc extension also gives the heading tree for a table of contents.
+    ``commonmark``: cmarkgfm (CommonMark + GitHub extensions, in C), about twenty times
+    faster; it gives no heading ids, so no table of contents. Either way body headings
+    start at ``<h2>``.
     """
     if engine == "commonmark":
-        return _commonmark(text)
+        return Converted(_commonmark(text), [])
     converter = _converter()
     try:
-        return converter.convert(text)
+        body = converter.convert(text)
+        tokens: list[dict[str, Any]] = getattr(converter, "toc_tokens", [])
+        return Converted(body, tokens)
     finally:
         converter.reset()
+
+
+def markdown_to_html(text: str, engine: str = "markdown") -> str:
+    return convert_markdown(text, engine).html
 
 
 def commonmark_available() -> bool:
@@ -101,6 +121,11 @@ _SPACE = re.compile(r"\s+")
 def html_to_text(fragment: str) -> str:
     """Plain text of an HTML fragment: tags dropped, entities decoded, spaces folded."""
     return _SPACE.sub(" ", html.unescape(_TAG.sub("", fragment))).strip()
+
+
+def word_count(fragment: str) -> int:
+    """Words of an HTML fragment's text (tags count as word breaks)."""
+    return len(_TAG.sub(" ", fragment).split())
 
 
 def first_paragraph_text(body_html: str) -> str:

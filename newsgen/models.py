@@ -4,17 +4,35 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from newsgen.config import SiteConfig
 
 
 class Tag(NamedTuple):
-    """A topic as one article names it: display name and URL slug."""
+    """A topic or an author as one article names it: display name and URL slug."""
 
     name: str
     slug: str
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """One entry of an article's ``corrections:`` list."""
+
+    date: datetime  # timezone-aware
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """One entry of an article's table of contents: a body heading and those under it."""
+
+    id: str
+    name: str  # plain text
+    children: tuple[Heading, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +49,16 @@ class Article:
     source: str = ""
     source_url: str | None = None
     topics: tuple[Tag, ...] = ()
-    authors: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()  # as the front matter names them
+    # The authors as entities: display name (the config's, else the most used spelling)
+    # and the slug of their page, /authors/{slug}/.
+    bylines: tuple[Tag, ...] = ()
+    source_slug: str = ""  # /sources/{slug}/; empty when the source has no page
     updated: datetime | None = None
+    corrections: tuple[Correction, ...] = ()  # oldest first
+    embargo: datetime | None = None
+    reading_minutes: int = 1
+    toc: tuple[Heading, ...] = ()  # filled only for articles with ``toc: true``
     image: str | None = None
     image_alt: str | None = None
     draft: bool = False
@@ -45,8 +71,18 @@ class Article:
 
     @property
     def modified(self) -> datetime:
-        """When the article last changed: ``updated`` if set, else its date."""
-        return self.updated if self.updated and self.updated > self.date else self.date
+        """When the article last changed: the latest of its date, ``updated`` and the
+        dates of its corrections."""
+        latest = self.date
+        if self.updated and self.updated > latest:
+            latest = self.updated
+        if self.corrections and self.corrections[-1].date > latest:
+            latest = self.corrections[-1].date
+        return latest
+
+    @property
+    def source_page(self) -> str | None:
+        return f"/sources/{self.source_slug}/" if self.source_slug else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +110,100 @@ class Topic:
         return self.articles[0]
 
 
+@dataclass(frozen=True, slots=True)
+class Author:
+    """A byline as an entity: display name, optional bio and web page, articles newest first."""
+
+    name: str
+    slug: str
+    articles: tuple[Article, ...]
+    bio: str = ""
+    website: str | None = None
+
+    @property
+    def url(self) -> str:
+        return f"/authors/{self.slug}/"
+
+    @property
+    def feed_url(self) -> str:
+        return f"/authors/{self.slug}/feed.xml"
+
+    @property
+    def count(self) -> int:
+        return len(self.articles)
+
+    @property
+    def latest(self) -> Article:
+        return self.articles[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """An outlet or agency articles are credited to, and those articles, newest first."""
+
+    name: str
+    slug: str
+    articles: tuple[Article, ...]
+
+    @property
+    def url(self) -> str:
+        return f"/sources/{self.slug}/"
+
+    @property
+    def feed_url(self) -> str:
+        return f"/sources/{self.slug}/feed.xml"
+
+    @property
+    def count(self) -> int:
+        return len(self.articles)
+
+    @property
+    def latest(self) -> Article:
+        return self.articles[0]
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveMonth:
+    """The articles of one calendar month (in the site's time zone), newest first."""
+
+    year: int
+    month: int
+    articles: tuple[Article, ...]
+
+    @property
+    def url(self) -> str:
+        return f"/archive/{self.year:04d}/{self.month:02d}/"
+
+    @property
+    def count(self) -> int:
+        return len(self.articles)
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, self.month, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveYear:
+    year: int
+    months: tuple[ArchiveMonth, ...]  # newest first
+
+    @property
+    def url(self) -> str:
+        return f"/archive/{self.year:04d}/"
+
+    @property
+    def count(self) -> int:
+        return sum(m.count for m in self.months)
+
+
+class CorrectionEntry(NamedTuple):
+    """A correction on the site-wide corrections page, with the article it corrects."""
+
+    correction: Correction
+    article: Article
+
+
 @dataclass(frozen=True)
 class Site:
     """Everything known once all articles are loaded and indexed."""
@@ -82,8 +212,23 @@ class Site:
     articles: tuple[Article, ...]  # published ones, newest first
     topics: tuple[Topic, ...]  # sorted by name
     related: Mapping[str, tuple[Article, ...]]  # article URL -> related articles
+    authors: tuple[Author, ...] = ()  # sorted by name
+    sources: tuple[Source, ...] = ()  # sorted by name
+    archive: tuple[ArchiveYear, ...] = ()  # newest first
+    corrections: tuple[CorrectionEntry, ...] = ()  # newest first
     held_back_drafts: int = 0
     held_back_future: int = 0
+    held_back_embargoed: int = 0
+    # The earliest time after the build at which a held-back article would be published
+    # (a scheduled date or an embargo): when a scheduler should build again.
+    next_publish: datetime | None = None
 
     def related_to(self, article: Article) -> tuple[Article, ...]:
         return self.related.get(article.url, ())
+
+    @cached_property
+    def _authors_by_slug(self) -> dict[str, Author]:
+        return {author.slug: author for author in self.authors}
+
+    def author(self, slug: str) -> Author | None:
+        return self._authors_by_slug.get(slug)

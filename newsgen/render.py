@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import html
 import traceback
-from datetime import datetime
+from email.utils import format_datetime
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
 from newsgen import __version__
+from newsgen.config import SiteConfig
 from newsgen.errors import TemplateError, display_path
+from newsgen.feeds import display_date, feed_content, json_feed
 from newsgen.models import Article, Site
 from newsgen.pages import Page
+from newsgen.structured import news_article, script_json
 
 THEME_DIR = Path(__file__).parent / "theme"
 NAV_TOPICS = 6  # the most used topics, linked from every page's navigation
@@ -32,6 +35,8 @@ def make_env(site: Site) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # A build loads each template once: no need to stat its file at every include.
+        auto_reload=False,
     )
     base_path = config.base_path
 
@@ -39,14 +44,24 @@ def make_env(site: Site) -> jinja2.Environment:
         """A site URL ("/topics/") as a link on this site, under base_url's path."""
         return base_path + path.lstrip("/")
 
+    def json_ld(article: Article) -> Markup:
+        """The article's NewsArticle JSON-LD, safe to place inside <script>."""
+        return Markup(script_json(news_article(article, site)))
+
     env.filters.update(
         url=url,
         absolute_url=config.absolute_url,
+        absolute_link=config.absolute_link,
         isoformat=lambda d: d.isoformat(timespec="seconds"),
+        rfc822=lambda d: format_datetime(d),
         display_date=display_date,
-        display_time=lambda d: f"{d:%H:%M}",
+        display_day=lambda d: f"{d:%A}, {d.day} {d:%B}",
+        display_month=lambda d: f"{d:%B %Y}",
+        display_time=lambda d: f"{d.hour:02d}:{d.minute:02d}",
         topic_url=lambda slug: f"/topics/{slug}/",
+        author_url=lambda slug: f"/authors/{slug}/",
         feed_content=feed_content,
+        json_ld=json_ld,
     )
     nav_topics = sorted(site.topics, key=lambda t: (-t.count, t.name.casefold()))[:NAV_TOPICS]
     # No ``site`` global: a page sees only its own context and these site-wide values,
@@ -55,24 +70,13 @@ def make_env(site: Site) -> jinja2.Environment:
     return env
 
 
-def feed_content(article: Article) -> str:
-    """An article's body for a feed entry, with its source credited (HTML as plain text,
-    so the template escapes it once more for XML)."""
-    if not article.source:
-        return article.body_html
-    source = html.escape(article.source)
-    if article.source_url:
-        source = f'<a href="{html.escape(article.source_url)}">{source}</a>'
-    return f"{article.body_html}\n<p>Source: {source}</p>"
-
-
-def display_date(moment: datetime) -> str:
-    return f"{moment.day} {moment:%B %Y}"
-
-
 def render_page(page: Page, env: jinja2.Environment) -> str:
     """Render one page. Template problems become ``TemplateError`` with file and line."""
-    root: Path = env.globals["config"].root  # type: ignore[attr-defined]
+    config = env.globals["config"]
+    assert isinstance(config, SiteConfig)
+    if page.renderer == "json_feed":
+        return json_feed(page, config)
+    root: Path = config.root
     try:
         template = env.get_template(page.template)
         return template.render(page=page, **page.context)

@@ -53,26 +53,34 @@ def settle(root: Path) -> None:
 Edit = Callable[[Path, int], None]
 
 
+def pick(root: Path, name: str) -> Path:
+    """The article ``name``, or (deleted or renamed by an earlier edit) the first one left."""
+    path = root / "articles" / "2024" / name
+    return path if path.exists() else sorted((root / "articles").rglob("*.md"))[0]
+
+
 def edit_body(root: Path, n: int) -> None:
-    path = root / "articles/2024/story-1.md"
-    path.write_text(path.read_text().replace("More.", f"More, edit {n}."))
+    path = pick(root, "story-1.md")
+    text = path.read_text()
+    path.write_text(text.replace("More.", f"More, edit {n}.") if "More." in text
+                    else f"{text}\nEdit {n}.\n")
 
 
 def edit_title(root: Path, n: int) -> None:
-    path = root / "articles/2024/story-2.md"
+    path = pick(root, "story-2.md")
     text = path.read_text()
     path.write_text(text.replace("title: \"", f"title: \"Edit {n} ", 1))
 
 
 def edit_topics(root: Path, n: int) -> None:
-    path = root / "articles/2024/story-3.md"
+    path = pick(root, "story-3.md")
     text = path.read_text().splitlines(keepends=True)
     path.write_text("".join(f'topics: ["Climate", "New {n}"]\n' if line.startswith("topics:")
                             else line for line in text))
 
 
 def edit_date(root: Path, n: int) -> None:
-    path = root / "articles/2024/story-4.md"
+    path = pick(root, "story-4.md")
     text = path.read_text().splitlines(keepends=True)
     path.write_text("".join(f"date: 2023-12-{10 + n % 18} 10:00:00+07:00\n"
                             if line.startswith("date:") else line for line in text))
@@ -168,7 +176,7 @@ def test_template_edit_renders_only_pages_using_it_and_converts_no_markdown(
     def no_markdown(*args: object) -> str:
         raise AssertionError("Markdown converted again after a template edit")
 
-    monkeypatch.setattr("newsgen.content.markdown_to_html", no_markdown)
+    monkeypatch.setattr("newsgen.content.convert_markdown", no_markdown)
     result = build(site_config(root, output_dir=out), jobs=1)
     assert result.rendered == 1
     assert "Every topic" in (out / "topics" / "index.html").read_text()
