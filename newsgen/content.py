@@ -249,9 +249,18 @@ Loaded = tuple[list[Article], list[Problem], list[Problem]]  # articles, warning
 def load_articles(config: SiteConfig, jobs: int = 1) -> tuple[list[Article], list[Problem]]:
     """Read every article, across ``jobs`` processes. All content errors of all files are
     raised together."""
+    articles, warnings, errors = collect_articles(config, jobs)
+    if errors:
+        raise ContentError(errors)
+    return articles, warnings
+
+
+def collect_articles(config: SiteConfig, jobs: int = 1) -> Loaded:
+    """Read every article and return what loaded with all warnings and errors, raising
+    nothing: ``newsgen check`` reports both kinds together."""
     if not config.articles_dir.is_dir():
-        raise ContentError([Problem(display_path(config.articles_dir, config.root),
-                                    "articles folder not found")])
+        return [], [], [Problem(display_path(config.articles_dir, config.root),
+                                "articles folder not found")]
     paths = list(find_article_files(config))
     articles: list[Article] = []
     warnings: list[Problem] = []
@@ -260,9 +269,7 @@ def load_articles(config: SiteConfig, jobs: int = 1) -> tuple[list[Article], lis
         articles += found
         warnings += warned
         errors += failed
-    if errors:
-        raise ContentError(errors)
-    return articles, warnings
+    return articles, warnings, errors
 
 
 def _read_chunk(paths: Sequence[Path], config: SiteConfig) -> Loaded:
