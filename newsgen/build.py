@@ -13,6 +13,7 @@ from newsgen.config import DEFAULT_BASE_URL, SiteConfig
 from newsgen.content import load_articles
 from newsgen.errors import ContentError, Problem
 from newsgen.index import build_site
+from newsgen.links import resolve_links, static_files
 from newsgen.output import Staging, check_output_dir, find_collisions, output_lock
 from newsgen.pages import Page, plan_pages
 from newsgen.parallel import default_jobs, map_chunks
@@ -53,6 +54,11 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None) -
     jobs = jobs or default_jobs()
     check_output_dir(config, force=force)
     articles, warnings = load_articles(config, jobs)
+    articles, link_warnings, link_errors = resolve_links(articles, config,
+                                                         static_files(config))
+    if link_errors:
+        raise ContentError(link_errors)
+    warnings += link_warnings
     site, index_warnings = build_site(articles, config)
     warnings += index_warnings
     if not config.base_url_set:

@@ -15,6 +15,7 @@ from slugify import slugify
 from newsgen.config import SiteConfig
 from newsgen.errors import ContentError, Problem, display_path
 from newsgen.frontmatter import FrontMatter, FrontMatterError, split_front_matter
+from newsgen.links import find_refs
 from newsgen.markup import first_paragraph_text, markdown_to_html, truncate_words
 from newsgen.models import Article, Tag
 from newsgen.parallel import map_chunks
@@ -214,6 +215,9 @@ def parse_article(text: str, source: str, config: SiteConfig) -> tuple[Article, 
         summary=summary, source=source_name, source_url=source_url,
         topics=tuple(tags.values()), authors=authors, updated=updated, image=image,
         image_alt=image_alt, draft=draft, extra=extra,
+        refs=find_refs(body_html, fm.body, fm.body_line),
+        key_lines={key: fm.line_of(key) or 2 for key, value in fm.data.items()
+                   if _has_value(value)},
     )
     return article, check.warnings
 
@@ -292,6 +296,11 @@ def _read_chunk(paths: Sequence[Path], config: SiteConfig) -> Loaded:
             articles.append(article)
             warnings.extend(found)
     return articles, warnings, errors
+
+
+def _has_value(value: object) -> bool:
+    return value is not None and (not isinstance(value, str | list | dict)
+                                  or bool(value.strip() if isinstance(value, str) else value))
 
 
 def _describe(value: object) -> str:
