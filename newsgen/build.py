@@ -60,10 +60,7 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None) -
         raise ContentError(link_errors)
     warnings += link_warnings
     site, index_warnings = build_site(articles, config)
-    warnings += index_warnings
-    if not config.base_url_set:
-        warnings.append(Problem("newsgen.yaml", f"'base_url' is not set: feeds and the "
-                                                f"sitemap link to {DEFAULT_BASE_URL}"))
+    warnings += index_warnings + site_warnings(config)
     if config.strict and warnings:
         raise ContentError([Problem(w.path, f"{w.message} (--strict)", w.line)
                             for w in warnings])
@@ -86,6 +83,14 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None) -
         output=config.output_dir, held_back_drafts=site.held_back_drafts,
         held_back_future=site.held_back_future, warnings=tuple(warnings),
     )
+
+
+def site_warnings(config: SiteConfig) -> list[Problem]:
+    """Warnings about the configuration itself."""
+    if not config.base_url_set:
+        return [Problem("newsgen.yaml", f"'base_url' is not set: feeds and the "
+                                        f"sitemap link to {DEFAULT_BASE_URL}")]
+    return []
 
 
 # What forked render workers inherit: set just before the pool starts, cleared after.

@@ -1,4 +1,5 @@
-"""Command line: ``newsgen build``. Turns ``NewsgenError`` into a message and an exit code."""
+"""Command line: ``newsgen build``; the editor's commands are in ``editor_cli``.
+Turns ``NewsgenError`` into a message and an exit code."""
 
 from __future__ import annotations
 
@@ -51,6 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--jobs", "-j", type=_positive_int, metavar="N",
                        help="worker processes (default: one per CPU)")
     build.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+
+    from newsgen.editor_cli import add_editor_commands
+
+    add_editor_commands(commands)
     return parser
 
 
@@ -101,6 +106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "build":
             return run_build(args)
+        if hasattr(args, "run"):
+            code: int = args.run(args)
+            return code
         parser.error(f"unknown command {args.command}")
     except NewsgenError as exc:
         if args.debug:

@@ -1,0 +1,85 @@
+"""The editor's commands: ``newsgen check`` (and ``new``, ``init``).
+
+``cli`` registers them with ``add_editor_commands``; each sets ``run`` to its function, which
+returns the exit code. Errors a user can fix are raised as ``NewsgenError`` for ``cli.main``
+to print.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from newsgen.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, _positive_int, build_time
+from newsgen.errors import ConfigError
+
+
+def add_editor_commands(commands: Any) -> None:
+    """Add ``check`` to the sub-command parsers of ``newsgen``."""
+    check = commands.add_parser(
+        "check", help="validate content, links, topics, templates and config; write nothing",
+        description="Report every error and warning a build would, plus editorial warnings "
+                    "(missing source or summary, topic spellings differing only by case or "
+                    "accents, duplicate titles, images without alt text), without writing "
+                    "the site. Exit status 1 on errors (--strict: on warnings too).",
+    )
+    _site_option(check)
+    check.add_argument("--format", choices=("text", "json", "github"), default="text",
+                       help="text (default), json, or github workflow annotations")
+    check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    check.add_argument("--jobs", "-j", type=_positive_int, metavar="N",
+                       help="worker processes for reading articles (default: one per CPU)")
+    check.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    check.set_defaults(run=run_check)
+
+
+def _site_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
+                        help="site root holding articles/ and newsgen.yaml "
+                             "(default: current folder)")
+
+
+def _missing_site(site: Path) -> bool:
+    if site.is_dir():
+        return False
+    print(f"newsgen: error: site folder not found: {site}", file=sys.stderr)
+    return True
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from newsgen.check import CheckResult, check_site
+    from newsgen.config import load_config
+    from newsgen.parallel import default_jobs
+    from newsgen.report import format_github, format_json, format_text
+
+    if _missing_site(args.site):
+        return EXIT_USAGE
+    try:
+        config = load_config(args.site).with_overrides(build_time=build_time())
+    except ConfigError as exc:
+        result = CheckResult(errors=exc.problems, warnings=(), articles=0)
+    else:
+        result = check_site(config, args.jobs or default_jobs())
+    root = args.site.resolve()
+    if args.format == "json":
+        lines = format_json(result, args.strict)
+    elif args.format == "github":
+        lines = format_github(result, lambda path: _from_cwd(root, path))
+    else:
+        lines = format_text(result)
+    for line in lines:
+        print(line)
+    return EXIT_ERROR if result.failed(args.strict) else EXIT_OK
+
+
+def _from_cwd(root: Path, path: str) -> str:
+    """A site path as seen from the current folder (the repository root in CI)."""
+    full = root / path
+    if not full.exists():
+        return path
+    try:
+        return full.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(full)
