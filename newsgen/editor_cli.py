@@ -1,4 +1,4 @@
-"""The editor's commands: ``newsgen check`` (and ``new``, ``init``).
+"""The editor's commands: ``newsgen new`` and ``newsgen check``.
 
 ``cli`` registers them with ``add_editor_commands``; each sets ``run`` to its function, which
 returns the exit code. Errors a user can fix are raised as ``NewsgenError`` for ``cli.main``
@@ -17,7 +17,25 @@ from newsgen.errors import ConfigError
 
 
 def add_editor_commands(commands: Any) -> None:
-    """Add ``check`` to the sub-command parsers of ``newsgen``."""
+    """Add ``new`` and ``check`` to the sub-command parsers of ``newsgen``."""
+    new = commands.add_parser(
+        "new", help="start a new article file with complete front matter",
+        description="Write articles/{year}/{slug}.md with every front-matter key, dated now "
+                    "in the site's time zone, and a placeholder body. Never replaces a file. "
+                    "Prints the path.",
+    )
+    new.add_argument("title", help="the headline (the file name is made from it)")
+    new.add_argument("--topics", metavar='"A, B"', help="comma-separated topics")
+    new.add_argument("--source", metavar="NAME", help="outlet or agency the story comes from")
+    new.add_argument("--author", action="append", default=[], metavar="NAME",
+                     help="author's name (repeat for several)")
+    new.add_argument("--draft", action=argparse.BooleanOptionalAction, default=True,
+                     help="write 'draft: true' so the article is held back until it is "
+                          "ready (default; --no-draft publishes it at the next build)")
+    _site_option(new)
+    new.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    new.set_defaults(run=run_new)
+
     check = commands.add_parser(
         "check", help="validate content, links, topics, templates and config; write nothing",
         description="Report every error and warning a build would, plus editorial warnings "
@@ -46,6 +64,30 @@ def _missing_site(site: Path) -> bool:
         return False
     print(f"newsgen: error: site folder not found: {site}", file=sys.stderr)
     return True
+
+
+def run_new(args: argparse.Namespace) -> int:
+    from newsgen.config import load_config
+    from newsgen.newarticle import split_topics, write_new_article
+
+    if _missing_site(args.site):
+        return EXIT_USAGE
+    config = load_config(args.site)
+    path = write_new_article(config, args.title, build_time(), topics=split_topics(args.topics),
+                             source=args.source, authors=args.author, draft=args.draft)
+    print(_shown(path))
+    if args.draft:
+        print("The article is a draft: 'newsgen build --drafts' shows it; remove "
+              "'draft: true' to publish it.", file=sys.stderr)
+    return EXIT_OK
+
+
+def _shown(path: Path) -> str:
+    """A path the user can type from the current folder."""
+    try:
+        return path.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -77,9 +119,4 @@ def run_check(args: argparse.Namespace) -> int:
 def _from_cwd(root: Path, path: str) -> str:
     """A site path as seen from the current folder (the repository root in CI)."""
     full = root / path
-    if not full.exists():
-        return path
-    try:
-        return full.relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return str(full)
+    return _shown(full) if full.exists() else path
