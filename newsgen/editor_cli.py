@@ -1,4 +1,4 @@
-"""The editor's commands: ``newsgen new`` and ``newsgen check``.
+"""The editor's commands: ``newsgen init``, ``new`` and ``check``.
 
 ``cli`` registers them with ``add_editor_commands``; each sets ``run`` to its function, which
 returns the exit code. Errors a user can fix are raised as ``NewsgenError`` for ``cli.main``
@@ -17,7 +17,22 @@ from newsgen.errors import ConfigError
 
 
 def add_editor_commands(commands: Any) -> None:
-    """Add ``new`` and ``check`` to the sub-command parsers of ``newsgen``."""
+    """Add ``init``, ``new`` and ``check`` to the sub-command parsers of ``newsgen``."""
+    init = commands.add_parser(
+        "init", help="create a new site that builds at once",
+        description="Create a site in DIR: a commented newsgen.yaml, articles/ with one "
+                    "example article, an empty static/ and a .gitignore for public/.",
+    )
+    init.add_argument("folder", type=Path, metavar="DIR", help="new or empty folder")
+    init.add_argument("--theme", action="store_true",
+                      help="also copy the default theme's templates and static files, "
+                           "to customise them")
+    init.add_argument("--title", help="the site's name (default: News)")
+    init.add_argument("--base-url", metavar="URL",
+                      help="absolute URL the site will be published at")
+    init.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    init.set_defaults(run=run_init)
+
     new = commands.add_parser(
         "new", help="start a new article file with complete front matter",
         description="Write articles/{year}/{slug}.md with every front-matter key, dated now "
@@ -64,6 +79,22 @@ def _missing_site(site: Path) -> bool:
         return False
     print(f"newsgen: error: site folder not found: {site}", file=sys.stderr)
     return True
+
+
+def run_init(args: argparse.Namespace) -> int:
+    from newsgen.config import SiteConfig
+    from newsgen.initsite import init_site
+
+    folder: Path = args.folder
+    if args.base_url:  # a bad URL is refused before anything is written
+        SiteConfig(root=folder).with_overrides(base_url=args.base_url)
+    created = init_site(folder, build_time(), theme=args.theme, title=args.title,
+                        base_url=args.base_url)
+    print(f"Created a news site in {folder}:")
+    for name in created:
+        print(f"  {name}")
+    print(f"Next: cd {folder} && newsgen build   (or: newsgen build --site {folder})")
+    return EXIT_OK
 
 
 def run_new(args: argparse.Namespace) -> int:

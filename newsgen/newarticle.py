@@ -34,21 +34,21 @@ def article_text(title: str, date: datetime, *, topics: Sequence[str] = (),
     """
     author: Any = authors[0] if len(authors) == 1 else (list(authors) or None)
     lines = [
-        _key("title", " ".join(title.split())),
+        yaml_entry("title", " ".join(title.split())),
         f"date: {date.isoformat(sep=' ', timespec='seconds')}",
-        _key("author", author),
-        _key("source", source or None),
-        _key("source_url", None),
-        _key("topics", list(topics) or None),
-        _key("summary", None),
-        _key("image", None),
-        _key("image_alt", None),
-        _key("draft", draft),
+        yaml_entry("author", author),
+        yaml_entry("source", source or None),
+        yaml_entry("source_url", None),
+        yaml_entry("topics", list(topics) or None),
+        yaml_entry("summary", None),
+        yaml_entry("image", None),
+        yaml_entry("image_alt", None),
+        yaml_entry("draft", draft),
     ]
     return "---\n" + "\n".join(lines) + "\n---\n" + PLACEHOLDER
 
 
-def _key(key: str, value: object) -> str:
+def yaml_entry(key: str, value: object) -> str:
     if value is None:
         return f"{key}:"
     # Lists in flow style ("topics: [A, B]"), the key itself always in block style.
