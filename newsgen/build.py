@@ -18,6 +18,7 @@ from newsgen.output import Staging, check_output_dir, find_collisions, output_lo
 from newsgen.pages import Page, plan_pages
 from newsgen.parallel import default_jobs, map_chunks
 from newsgen.render import THEME_DIR, make_env, render_page
+from newsgen.search import any_searchable, index_site
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None) -
             render_pages(pages, env, staging, jobs)
             for static_dir in (THEME_DIR / "static", config.static_dir):
                 warnings += staging.copy_tree(static_dir, "static", config.root)
+            if any_searchable(site.articles, config):
+                staging.written.update(index_site(staging.path))  # before the swap
             staging.publish()
         except BaseException:
             staging.discard()

@@ -37,7 +37,8 @@ def build_site(articles: Iterable[Article], config: SiteConfig) -> tuple[Site, l
     return site, warnings
 
 
-RESERVED = ("topics", "page", "static", "feed.xml", "sitemap.xml", "robots.txt", "404.html")
+RESERVED = ("topics", "page", "static", "feed.xml", "sitemap.xml", "robots.txt", "404.html",
+            "search", "pagefind")
 
 
 def check_collisions(articles: Iterable[Article]) -> None:

@@ -38,6 +38,8 @@ CONFIG_TEXT = """\
 # feed_limit: 50               # entries per Atom feed
 # summary_length: 240          # length of a teaser cut from the first paragraph
 # markdown_engine: markdown    # or commonmark (pip install 'newsgen[commonmark]')
+# search: true                 # a search page, indexed by Pagefind (pip install 'newsgen[search]');
+#                              # default: on when Pagefind is installed
 
 # Folders, relative to this file.
 # articles_dir: articles

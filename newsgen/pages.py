@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 from newsgen.models import Article, Site
+from newsgen.search import any_searchable
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,9 @@ def _service_pages(site: Site) -> Iterator[Page]:
     yield Page("/sitemap.xml", "sitemap.xml", _ctx(entries=entries))
     yield Page("/robots.txt", "robots.txt")
     yield Page("/404.html", "404.html")
+    if site.config.search:
+        yield Page("/search/", "search.html",
+                   _ctx(indexed=any_searchable(site.articles, site.config)))
 
 
 def _ctx(**values: Any) -> Mapping[str, Any]:

@@ -13,6 +13,7 @@ from newsgen import __version__
 from newsgen.errors import TemplateError, display_path
 from newsgen.models import Article, Site
 from newsgen.pages import Page
+from newsgen.search import searchable
 
 THEME_DIR = Path(__file__).parent / "theme"
 NAV_TOPICS = 6  # the most used topics, linked from every page's navigation
@@ -51,6 +52,12 @@ def make_env(site: Site) -> jinja2.Environment:
     nav_topics = sorted(site.topics, key=lambda t: (-t.count, t.name.casefold()))[:NAV_TOPICS]
     env.globals.update(site=site, config=config, nav_topics=nav_topics,
                        newsgen_version=__version__)
+
+    def is_searchable(article: Article) -> bool:
+        """``{% if article is searchable %}``: whether the page goes into the search index."""
+        return searchable(article, config)
+
+    env.tests["searchable"] = is_searchable
     return env
 
 
