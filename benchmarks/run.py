@@ -71,6 +71,8 @@ def main() -> int:
         subprocess.run([sys.executable, str(SHARED / "corpus" / "gen_corpus.py"), str(site),
                         "--n", str(args.n), "--seed", "1"], check=True,
                        stdout=subprocess.DEVNULL)
+    # Hugo builds no search index: keep newsgen's Pagefind step out of the comparison.
+    (site / "newsgen.yaml").write_text("search: false\n", encoding="utf-8")
     files = sorted((site / "articles").rglob("*.md"))
     sample = files[len(files) // 2]
 
