@@ -24,7 +24,7 @@ from helpers_site import (
     serve,
     snapshot,
 )
-from test_browser import browser, skip_or_fail  # noqa: F401  (browser: a fixture)
+from test_browser import browser, no_overflow, skip_or_fail  # noqa: F401  (browser: a fixture)
 
 from newsgen.build import build
 from newsgen.cli import main
@@ -252,3 +252,16 @@ def test_a_word_only_a_draft_has_finds_nothing(browser: Any, preview: Built,  # 
 
     assert message.startswith("No results"), message
     assert titles == []
+
+
+def test_search_results_fit_a_phone_screen(browser: Any, served_preview: str) -> None:  # noqa: F811
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 390, "height": 800})
+    try:
+        page.goto(served_preview + "/search/")
+        page.locator(".pagefind-ui__search-input").fill("ASEAN")
+        expect(page.locator("li.pagefind-ui__result").first).to_be_visible(timeout=15_000)
+        no_overflow(page, "search results at 390px")
+    finally:
+        page.close()
