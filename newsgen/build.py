@@ -8,6 +8,8 @@ and pages whose fingerprint is unchanged are carried over instead of rendered.
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +32,7 @@ from newsgen.content import Parsed, load_articles
 from newsgen.errors import ContentError, OutputError, Problem
 from newsgen.fingerprint import Fingerprints
 from newsgen.index import build_site
+from newsgen.links import resolve_links, static_files
 from newsgen.models import Article
 from newsgen.output import (
     MARKER,
@@ -44,6 +47,7 @@ from newsgen.parallel import default_jobs, map_chunks
 from newsgen.progress import Progress
 from newsgen.related import related_articles
 from newsgen.render import THEME_DIR, make_env, render_page
+from newsgen.search import any_searchable, index_site
 
 
 @dataclass(frozen=True)
@@ -121,12 +125,14 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
         notices += [notice] if notice else []
     articles, warnings, records = load_articles(config, jobs, previous,
                                                 racy_after_ns=state.started_ns - RACY_NS)
+    articles, link_warnings, link_errors = resolve_links(articles, config,
+                                                         static_files(config))
+    if link_errors:
+        raise ContentError(link_errors)
+    warnings += link_warnings
     related = _CachedRelated(state, jobs)
     site, index_warnings = build_site(articles, config, related)
-    warnings += index_warnings
-    if not config.base_url_set:
-        warnings.append(Problem(CONFIG_NAME, f"'base_url' is not set: feeds and the "
-                                             f"sitemap link to {DEFAULT_BASE_URL}"))
+    warnings += index_warnings + site_warnings(config)
     _check_strict(config, warnings)
     pages = plan_pages(site)
     find_collisions(pages)
@@ -146,6 +152,8 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
             render_pages(pages, todo, env, staging, jobs)
             for static_dir in (THEME_DIR / "static", config.static_dir):
                 warnings += staging.copy_tree(static_dir, "static", config.root, in_place)
+            if any_searchable(site.articles, config):
+                _index_search(pages, todo, staging, state.files if in_place else None)
             if in_place:
                 staging.commit(stale=state.files - staging.current)
             else:
@@ -247,6 +255,53 @@ class _CachedRelated:
         self.key = key
         self.urls = {url: tuple(a.url for a in items) for url, items in result.items()}
         return result
+
+
+def site_warnings(config: SiteConfig) -> list[Problem]:
+    """Warnings about the configuration itself."""
+    if not config.base_url_set:
+        return [Problem("newsgen.yaml", f"'base_url' is not set: feeds and the "
+                                        f"sitemap link to {DEFAULT_BASE_URL}")]
+    return []
+
+
+SEARCH_BUNDLE = "pagefind/"
+
+
+def _index_search(pages: Sequence[Page], todo: Sequence[int], staging: Staging,
+                  previous_files: frozenset[str] | None) -> None:
+    """Build the Pagefind index before the output is published. Pagefind indexes whole
+    sites only, so an incremental build whose article pages changed (or went) indexes a
+    view of the complete new site made of hard links; otherwise it keeps the index."""
+    if previous_files is None:  # full build: the staging folder is the whole site
+        staging.record(index_site(staging.path))
+        return
+    articles = {page.output_path for page in pages if page.template == "article.html"}
+    changed = any(pages[i].template == "article.html" for i in todo)
+    gone = any(path not in articles and path.endswith("/index.html")
+               and path[:1].isdigit() for path in previous_files - staging.current)
+    bundle = [path for path in previous_files if path.startswith(SEARCH_BUNDLE)]
+    if bundle and not changed and not gone:
+        for path in bundle:
+            staging.keep(path)
+        return
+    view = staging.path.parent / f"{staging.path.name}-search"
+    shutil.rmtree(view, ignore_errors=True)
+    try:
+        for path in articles:
+            source = staging.path / path
+            if not source.exists():
+                source = staging.out / path
+            (view / path).parent.mkdir(parents=True, exist_ok=True)
+            os.link(source, view / path)
+        written = index_site(view)
+        for path in written:
+            target = staging.path / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(view / path, target)
+        staging.record(written)
+    finally:
+        shutil.rmtree(view, ignore_errors=True)
 
 
 # What forked render workers inherit: set just before the pool starts, cleared after.

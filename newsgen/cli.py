@@ -1,4 +1,5 @@
-"""Command line: ``newsgen build``. Turns ``NewsgenError`` into a message and an exit code."""
+"""Command line: ``newsgen build``; the editor's commands are in ``editor_cli``.
+Turns ``NewsgenError`` into a message and an exit code."""
 
 from __future__ import annotations
 
@@ -60,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "the next scheduled or embargoed article becomes due, so that a "
                             "scheduler knows when to build again; nothing if none is waiting")
     build.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+
+    from newsgen.editor_cli import add_editor_commands
+
+    add_editor_commands(commands)
     return parser
 
 
@@ -116,6 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "build":
             return run_build(args)
+        if hasattr(args, "run"):
+            code: int = args.run(args)
+            return code
         parser.error(f"unknown command {args.command}")
     except NewsgenError as exc:
         if args.debug:

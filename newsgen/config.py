@@ -61,6 +61,7 @@ class SiteConfig:
     logo: str | None = None  # publisher logo in structured data: URL or site path
     # Author slug -> what the config says about them (keys given by name are slugified).
     authors: dict[str, AuthorInfo] = field(default_factory=dict, hash=False)
+    search: bool = False  # load_config: on when Pagefind is installed, unless set
     articles_dir: Path = field(default=Path("articles"))
     templates_dir: Path = field(default=Path("templates"))
     static_dir: Path = field(default=Path("static"))
@@ -122,7 +123,7 @@ _INT_KEYS = {"per_page": 1, "related_limit": 0, "feed_limit": 1, "summary_length
 _PATH_KEYS = ("articles_dir", "templates_dir", "static_dir", "output_dir", "cache_dir")
 KNOWN_KEYS = frozenset(
     (*_STR_KEYS, *_INT_KEYS, *_PATH_KEYS, "base_url", "timezone", "permalink", "feeds",
-     "feed_content", "logo", "authors", "markdown_engine")
+     "feed_content", "logo", "authors", "markdown_engine", "search")
 )
 
 
@@ -137,7 +138,7 @@ def load_config(root: Path, config_path: Path | None = None) -> SiteConfig:
     if not path.exists():
         if config_path is not None:
             raise ConfigError([Problem(shown, "config file not found")])
-        return _resolve_paths(SiteConfig(root=root))
+        return _resolve_paths(SiteConfig(root=root, search=_search_default()))
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
     except UnicodeDecodeError as exc:
@@ -154,6 +155,8 @@ def load_config(root: Path, config_path: Path | None = None) -> SiteConfig:
     values, problems = _validate(raw, shown)
     if problems:
         raise ConfigError(problems)
+    if "search" not in values:
+        values["search"] = _search_default()
     return _resolve_paths(SiteConfig(root=root, **values))
 
 
@@ -205,6 +208,13 @@ def _validate(raw: dict[Any, Any], shown: str) -> tuple[dict[str, Any], list[Pro
             message = check_engine(value)
             if message:
                 bad(key, message)
+            else:
+                values[key] = value
+        elif key == "search":
+            if not isinstance(value, bool):
+                bad(key, f"must be true or false, not {_type_name(value)}")
+            elif value and not _search_default():
+                bad(key, "needs Pagefind: pip install 'newsgen[search]'")
             else:
                 values[key] = value
         elif key == "permalink":
@@ -327,6 +337,13 @@ def _is_link(value: str) -> bool:
 
 def _shown(value: object) -> str:
     return f"'{value}'" if isinstance(value, str) else _type_name(value)
+
+
+def _search_default() -> bool:
+    """Search is on when Pagefind is installed."""
+    from newsgen.search import search_available
+
+    return search_available()
 
 
 def _check_base_url(value: object, where: str) -> list[Problem]:

@@ -20,6 +20,7 @@ from slugify import slugify
 from newsgen.config import SiteConfig
 from newsgen.errors import ContentError, Problem, display_path
 from newsgen.frontmatter import FrontMatter, FrontMatterError, split_front_matter
+from newsgen.links import find_refs
 from newsgen.markup import convert_markdown, first_paragraph_text, truncate_words, word_count
 from newsgen.models import Article, Correction, Heading, Tag
 from newsgen.parallel import map_chunks
@@ -294,6 +295,9 @@ def parse_article(text: str, source: str, config: SiteConfig) -> tuple[Article, 
         reading_minutes=max(1, round(word_count(body_html) / WORDS_PER_MINUTE)),
         toc=table_of_contents(toc_tokens) if wants_toc else (),
         image=image, image_alt=image_alt, draft=draft, extra=extra,
+        refs=find_refs(body_html, fm.body, fm.body_line),
+        key_lines={key: fm.line_of(key) or 2 for key, value in fm.data.items()
+                   if _has_value(value)},
     )
     return article, check.warnings
 
@@ -354,17 +358,35 @@ def read_article(path: Path, config: SiteConfig) -> Parsed:
     return Parsed(path, stat.st_mtime_ns, stat.st_size, digest, article, tuple(warnings))
 
 
+Loaded = tuple[list[Article], list[Problem], list[Problem], dict[Path, Parsed]]
+"""Articles, warnings, errors, and the per-file records for the build cache."""
+
+
 def load_articles(config: SiteConfig, jobs: int = 1,
                   previous: Mapping[Path, Parsed] | None = None, racy_after_ns: int = 0,
                   ) -> tuple[list[Article], list[Problem], dict[Path, Parsed]]:
-    """Read every article, across ``jobs`` processes. A file whose ``previous`` record
-    still matches is not parsed again: same size and mtime, if that mtime is older than
-    ``racy_after_ns`` (a file saved in the same clock tick as the record could have
-    changed unseen, as git knows), else the same content digest. All content errors of
-    all files are raised together; otherwise returns articles, warnings and records."""
+    """Read every article (see ``collect_articles``). All content errors of all files
+    are raised together; otherwise returns articles, warnings and records."""
+    articles, warnings, errors, records = collect_articles(config, jobs, previous,
+                                                           racy_after_ns)
+    if errors:
+        raise ContentError(errors)
+    return articles, warnings, records
+
+
+def collect_articles(config: SiteConfig, jobs: int = 1,
+                     previous: Mapping[Path, Parsed] | None = None,
+                     racy_after_ns: int = 0) -> Loaded:
+    """Read every article, across ``jobs`` processes, and return what loaded with all
+    warnings and errors, raising nothing (``newsgen check`` reports both kinds together).
+
+    A file whose ``previous`` record still matches is not parsed again: same size and
+    mtime, if that mtime is older than ``racy_after_ns`` (a file saved in the same clock
+    tick as the record could have changed unseen, as git knows), else the same digest.
+    """
     if not config.articles_dir.is_dir():
-        raise ContentError([Problem(display_path(config.articles_dir, config.root),
-                                    "articles folder not found")])
+        return [], [], [Problem(display_path(config.articles_dir, config.root),
+                                "articles folder not found")], {}
     previous = previous or {}
     records: dict[Path, Parsed] = {}
     warnings: list[Problem] = []
@@ -396,9 +418,7 @@ def load_articles(config: SiteConfig, jobs: int = 1,
         errors.extend(parsed.errors)
         if parsed.article is not None:
             articles.append(parsed.article)
-    if errors:
-        raise ContentError(errors)
-    return articles, warnings, records
+    return articles, warnings, errors, records
 
 
 def _still_valid(path: Path, known: Parsed, racy_after_ns: int) -> Parsed | None:
@@ -422,6 +442,11 @@ def _still_valid(path: Path, known: Parsed, racy_after_ns: int) -> Parsed | None
 
 def _read_chunk(paths: Sequence[Path], config: SiteConfig) -> list[Parsed]:
     return [read_article(path, config) for path in paths]
+
+
+def _has_value(value: object) -> bool:
+    return value is not None and (not isinstance(value, str | list | dict)
+                                  or bool(value.strip() if isinstance(value, str) else value))
 
 
 def _describe(value: object) -> str:

@@ -21,6 +21,7 @@ from newsgen.listings import (
 )
 from newsgen.models import Article, Site, Tag, Topic
 from newsgen.related import related_articles
+from newsgen.suggest import fold
 
 RelatedFunction = Callable[[Sequence[Article], int], Mapping[str, tuple[Article, ...]]]
 
@@ -69,8 +70,8 @@ def build_site(articles: Iterable[Article], config: SiteConfig,
 
 # First URL segments the site's own pages use; no article may take one.
 RESERVED = ("topics", "authors", "sources", "archive", "corrections", "sitemaps", "page",
-            "static", "feed.xml", "rss.xml", "feed.json", "sitemap.xml", "news-sitemap.xml",
-            "robots.txt", "404.html")
+            "static", "search", "pagefind", "feed.xml", "rss.xml", "feed.json",
+            "sitemap.xml", "news-sitemap.xml", "robots.txt", "404.html")
 
 
 def check_collisions(articles: Iterable[Article]) -> None:
@@ -96,21 +97,26 @@ def canonical_topics(articles: list[Article]) -> tuple[list[Article], list[Probl
     """Topic names that slugify alike are one topic: all articles show its most used
     spelling (ties: the alphabetically first). Merged spellings are reported as warnings."""
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
-    where: dict[tuple[str, str], str] = {}
+    where: dict[tuple[str, str], tuple[str, int | None]] = {}
     for article in articles:
         for tag in article.topics:
             spellings[tag.slug][tag.name] += 1
-            where.setdefault((tag.slug, tag.name), article.source_path)
+            where.setdefault((tag.slug, tag.name),
+                             (article.source_path, article.key_lines.get("topics")))
     canonical = {slug: min(names, key=lambda n: (-names[n], n))
                  for slug, names in spellings.items()}
     warnings = []
     for slug, names in sorted(spellings.items()):
         if len(names) > 1:
             for name in sorted(names):
-                if name != canonical[slug]:
-                    warnings.append(Problem(where[(slug, name)],
-                                            f"topic '{name}' is merged into '{canonical[slug]}' "
-                                            f"(both make the URL /topics/{slug}/)"))
+                main = canonical[slug]
+                if name != main:
+                    hint = (f"differs from '{main}' only by case or accents (did you mean "
+                            f"'{main}'?): it " if fold(name) == fold(main) else "")
+                    path, line = where[(slug, name)]
+                    warnings.append(Problem(path, f"topic '{name}' {hint}is merged into "
+                                                  f"'{main}' (both make the URL /topics/{slug}/)",
+                                            line))
     result = []
     for article in articles:
         tags = tuple(Tag(canonical[t.slug], t.slug) for t in article.topics)

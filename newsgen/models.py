@@ -18,6 +18,15 @@ class Tag(NamedTuple):
     slug: str
 
 
+class Ref(NamedTuple):
+    """A link (``<a href>``) or image (``<img src>``) in an article's body, as written."""
+
+    tag: str  # "a" or "img"
+    target: str  # the attribute's value, HTML entities decoded
+    line: int  # 1-based line of the source file where the target is written
+    alt: str | None = None  # an image's alt text (None: no alt attribute)
+
+
 @dataclass(frozen=True, slots=True)
 class Correction:
     """One entry of an article's ``corrections:`` list."""
@@ -64,6 +73,9 @@ class Article:
     draft: bool = False
     # Plain dict so that articles pickle across worker processes; treat it as read-only.
     extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    # For cross-links and `newsgen check`: where things are written in the source file.
+    refs: tuple[Ref, ...] = ()  # links and images of the body, in order
+    key_lines: Mapping[str, int] = field(default_factory=dict, hash=False)  # keys set -> line
 
     @property
     def topic_slugs(self) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from newsgen.feeds import plan_feeds
 from newsgen.models import Site
 from newsgen.page import Page, Pagination, ctx, paginate
+from newsgen.search import any_searchable
 from newsgen.sitemaps import plan_sitemaps
 
 __all__ = ["Page", "Pagination", "paginate", "plan_pages"]
@@ -78,3 +79,7 @@ def _corrections_pages(site: Site) -> Iterator[Page]:
 def _service_pages(site: Site) -> Iterator[Page]:
     yield Page("/robots.txt", "robots.txt")
     yield Page("/404.html", "404.html")
+    if site.config.search:
+        yield Page("/search/", "search.html",
+                   ctx(indexed=any_searchable(site.articles, site.config)))
+

@@ -15,6 +15,7 @@ from newsgen.errors import TemplateError, display_path
 from newsgen.feeds import display_date, feed_content, json_feed
 from newsgen.models import Article, Site
 from newsgen.pages import Page
+from newsgen.search import searchable
 from newsgen.structured import news_article, script_json
 
 THEME_DIR = Path(__file__).parent / "theme"
@@ -67,6 +68,12 @@ def make_env(site: Site) -> jinja2.Environment:
     # No ``site`` global: a page sees only its own context and these site-wide values,
     # which is what lets a fingerprint of them decide whether the page must be rendered.
     env.globals.update(config=config, nav_topics=nav_topics, newsgen_version=__version__)
+
+    def is_searchable(article: Article) -> bool:
+        """``{% if article is searchable %}``: whether the page goes into the search index."""
+        return searchable(article, config)
+
+    env.tests["searchable"] = is_searchable
     return env
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Iterable
 
 # Names editors reach for from other generators, mapped to ours.
@@ -19,3 +20,13 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
         return ALIASES[lowered]
     match = difflib.get_close_matches(lowered, options, n=1, cutoff=0.75)
     return match[0] if match else None
+
+
+# Letters that Unicode does not decompose into a base letter and an accent.
+_UNACCENTED = str.maketrans({"đ": "d", "ł": "l", "ø": "o", "ħ": "h", "ı": "i"})
+
+
+def fold(text: str) -> str:
+    """``text`` without case and accents: "Việt Nam" and "viet nam" fold alike."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_UNACCENTED)

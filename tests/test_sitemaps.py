@@ -38,8 +38,9 @@ def locs(root: ET.Element) -> dict[str, str | None]:
 
 
 def indexable_pages(built: Built) -> set[str]:
-    """Every HTML page but the 404 page and the second and later pages of listings."""
-    return {file_to_url(built.out, p) for p in html_files(built.out)} - {"/404.html"} - {
+    """Every HTML page but the 404 and search pages and later pages of listings."""
+    return {file_to_url(built.out, p) for p in html_files(built.out)} - {"/404.html",
+                                                                         "/search/"} - {
         url for url in (file_to_url(built.out, p) for p in html_files(built.out))
         if "/page/" in url}
 
