@@ -1,0 +1,348 @@
+"""`newsgen serve`: real HTTP against a preview on 127.0.0.1, a free port of its own.
+
+The preview server alone, serving a built copy of the sample site.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from helpers_site import Built, build_sample
+
+from newsgen.livereload import EVENTS_PATH, LiveSite, inject_script
+from newsgen.server import PreviewServer, content_type, is_loopback
+
+SECRET = "TOP-SECRET-do-not-serve"
+SCRIPT_ID = b'id="newsgen-live-reload"'
+TIMEOUT = 30.0  # generous: the machine may be busy; every wait below polls and ends early
+
+
+# --------------------------------------------------------------------------- HTTP helpers
+
+
+@contextlib.contextmanager
+def connection(base: str, timeout: float = TIMEOUT) -> Iterator[http.client.HTTPConnection]:
+    host, port = base.removeprefix("http://").rstrip("/").rsplit(":", 1)
+    conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def fetch(base: str, path: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+    """One request with the path sent exactly as given (no normalising of dots or slashes)."""
+    with connection(base) as conn:
+        conn.request(method, path)
+        response = conn.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+
+
+def without_script(body: bytes) -> bytes:
+    return re.sub(rb'<script id="newsgen-live-reload">.*?</script>\n', b"", body, flags=re.S)
+
+
+def page_token(body: bytes) -> str:
+    found = re.search(rb"since=([0-9a-f]+\.[0-9]+)", body)
+    assert found, "no reload script in the page"
+    return found.group(1).decode()
+
+
+class EventStream:
+    """A Server-Sent Events client: ``next()`` returns (event name, data) or fails on timeout."""
+
+    def __init__(self, base: str, token: str) -> None:
+        host, port = base.removeprefix("http://").rstrip("/").rsplit(":", 1)
+        self.sock = socket.create_connection((host, int(port)), timeout=TIMEOUT)
+        self.sock.sendall(f"GET {EVENTS_PATH}?since={token} HTTP/1.1\r\n"
+                          f"Host: {host}\r\nAccept: text/event-stream\r\n\r\n".encode())
+        self.file = self.sock.makefile("rb")
+        head = []
+        while (line := self.file.readline()) not in (b"\r\n", b""):
+            head.append(line.decode("latin-1").strip())
+        assert head and head[0].startswith("HTTP/1.1 200"), head
+        assert "content-type: text/event-stream; charset=utf-8" in (h.lower() for h in head)
+
+    def next(self, timeout: float = TIMEOUT) -> tuple[str, str]:
+        deadline = time.monotonic() + timeout
+        name, data = "message", []
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("no event in time")
+            self.sock.settimeout(remaining)
+            raw = self.file.readline()
+            if not raw:
+                raise EOFError("the event stream ended")
+            line = raw.decode("utf-8").rstrip("\n")
+            if line.startswith("event:"):
+                name = line[6:].strip()
+            elif line.startswith("data:"):
+                data.append(line[5:].strip())
+            elif line == "" and data:
+                return name, "\n".join(data)
+
+    def close(self) -> None:
+        self.file.close()
+        self.sock.close()
+
+
+def wait_until(check: Callable[[], object], timeout: float = TIMEOUT, what: str = "") -> object:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or check}")
+        time.sleep(0.05)
+
+
+# --------------------------------------------------------------------------- the server alone
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    base = tmp_path_factory.mktemp("serve")
+    built = build_sample(base)
+    (base / "secret.txt").write_text(SECRET)  # beside the site: what `..` would reach
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "secret.txt").write_text(SECRET)
+    (built.out / "leak.txt").symlink_to(outside / "secret.txt")
+    (built.out / "leakdir").symlink_to(outside, target_is_directory=True)
+    (built.out / "static" / "font.woff2").write_bytes(b"wOF2" + bytes(60))
+    (built.out / "static" / "big.bin").write_bytes(os.urandom(1024) * 16 * 1024)  # 16 MiB
+    return built
+
+
+@contextlib.contextmanager
+def serving(root: Path, base_path: str = "/", reload: bool = True) -> Iterator[PreviewServer]:
+    live = LiveSite()
+    live.publish(root, base_path)
+    server = PreviewServer("127.0.0.1", 0, live, reload=reload)
+    thread = threading.Thread(target=server.serve_forever, args=(0.1,), daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        live.close()
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def server(sample: Built) -> Iterator[PreviewServer]:
+    with serving(sample.out) as server:
+        yield server
+
+
+def an_article_url(sample: Built) -> str:
+    page = sample.html("/")
+    return page.find("h2", cls="lead-title").find("a").get("href") or ""
+
+
+def test_page_is_utf8_html_with_the_reload_script_which_the_file_on_disk_lacks(
+        sample: Built, server: PreviewServer) -> None:
+    url = an_article_url(sample)
+    status, headers, body = fetch(server.url, url)
+    assert status == 200
+    assert headers["content-type"] == "text/html; charset=utf-8"
+    assert headers["cache-control"] == "no-store"
+    assert body.count(SCRIPT_ID) == 1
+    assert body.index(SCRIPT_ID) < body.rindex(b"</body>")
+    on_disk = sample.file(url).read_bytes()
+    assert b"newsgen-live-reload" not in on_disk and b"__newsgen__" not in on_disk
+    assert without_script(body) == on_disk
+    assert int(headers["content-length"]) == len(body)
+    assert not any(b"newsgen-live-reload" in p.read_bytes() for p in sample.out.rglob("*.html"))
+
+
+def test_no_reload_serves_pages_exactly_as_built(sample: Built) -> None:
+    with serving(sample.out, reload=False) as server:
+        status, _, body = fetch(server.url, "/")
+        assert (status, body) == (200, sample.file("/").read_bytes())
+        assert fetch(server.url, EVENTS_PATH)[0] == 404
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("/feed.xml", "application/atom+xml; charset=utf-8"),
+    ("/sitemap.xml", "application/xml; charset=utf-8"),
+    ("/robots.txt", "text/plain; charset=utf-8"),
+    ("/static/css/newsgen.css", "text/css; charset=utf-8"),
+    ("/static/favicon.svg", "image/svg+xml; charset=utf-8"),
+    ("/static/font.woff2", "font/woff2"),
+    ("/topics/", "text/html; charset=utf-8"),
+])
+def test_content_types(sample: Built, server: PreviewServer, url: str, expected: str) -> None:
+    status, headers, body = fetch(server.url, url)
+    assert (status, headers["content-type"]) == (200, expected)
+    if not expected.startswith("text/html"):
+        assert body == sample.file(url).read_bytes()
+
+
+def test_every_topic_feed_is_atom(sample: Built, server: PreviewServer) -> None:
+    feeds = sorted(sample.out.glob("topics/*/feed.xml"))
+    assert feeds
+    for feed in feeds[:5]:
+        url = "/" + feed.relative_to(sample.out).as_posix()
+        assert fetch(server.url, url)[1]["content-type"] == "application/atom+xml; charset=utf-8"
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("a.png", "image/png"), ("a.JPG", "image/jpeg"), ("a.webp", "image/webp"),
+    ("a.woff", "font/woff"), ("a.ttf", "font/ttf"), ("a.js", "text/javascript; charset=utf-8"),
+    ("a.json", "application/json; charset=utf-8"), ("a.ico", "image/vnd.microsoft.icon"),
+    ("a.unknown-kind", "application/octet-stream"),
+])
+def test_content_type_table(name: str, expected: str) -> None:
+    assert content_type(Path(name), b"") == expected
+
+
+def test_topics_folder_answers_with_its_index(sample: Built, server: PreviewServer) -> None:
+    status, _, body = fetch(server.url, "/topics/")
+    assert status == 200
+    assert without_script(body) == sample.file("/topics/").read_bytes()
+    status, headers, _ = fetch(server.url, "/topics")
+    assert (status, headers["location"]) == (302, "/topics/")
+
+
+def test_unknown_paths_answer_404_with_the_sites_404_page(sample: Built,
+                                                         server: PreviewServer) -> None:
+    not_found = sample.file("/404.html").read_bytes()
+    for url in ("/no/such/page/", "/missing.html", "/static/", "/feed.xml/", "/.newsgen-build"):
+        status, headers, body = fetch(server.url, url)
+        assert status == 404, url
+        assert headers["content-type"] == "text/html; charset=utf-8"
+        assert without_script(body) == not_found, url  # no listing of static/
+
+
+@pytest.mark.parametrize("path", [
+    "/../secret.txt",
+    "/../../../../etc/passwd",
+    "/%2e%2e/secret.txt",
+    "/%2E%2E/%2e%2e/etc/passwd",
+    "/%2e%2e%2fsecret.txt",
+    "/..%2f..%2f..%2fetc%2fpasswd",
+    "/.%2e/secret.txt",
+    "/%252e%252e/secret.txt",
+    "/topics/../../secret.txt",
+    "/static/%2e%2e/%2e%2e/secret.txt",
+    "//etc/passwd",
+    "///etc/passwd",
+    "/etc/passwd",
+    "/..\\secret.txt",
+    "/%5c..%5csecret.txt",
+    "/..%5c..%5cetc%5cpasswd",
+    "/%c0%ae%c0%ae/secret.txt",
+    "/secret.txt%00.html",
+    "/leak.txt",
+    "/leakdir/secret.txt",
+    "/leakdir/",
+    "http://127.0.0.1/../secret.txt",
+])
+def test_nothing_outside_the_site_is_served(server: PreviewServer, path: str) -> None:
+    status, _, body = fetch(server.url, path)
+    assert status in (400, 404), (path, status)
+    assert SECRET.encode() not in body and b"root:" not in body
+
+
+def test_head_sends_headers_and_no_body(sample: Built, server: PreviewServer) -> None:
+    get_body = fetch(server.url, "/")[2]
+    with socket.create_connection(("127.0.0.1", server.server_port), timeout=TIMEOUT) as sock:
+        sock.sendall(b"HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, rest = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200")
+    assert rest == b""
+    assert f"Content-Length: {len(get_body)}".encode() in head
+    assert b"Content-Type: text/html; charset=utf-8" in head
+    status, headers, body = fetch(server.url, "/feed.xml", method="HEAD")
+    assert (status, body) == (200, b"")
+    assert headers["content-type"] == "application/atom+xml; charset=utf-8"
+    status, headers, body = fetch(server.url, "/no/such/", method="HEAD")
+    assert (status, body) == (404, b"")
+    assert int(headers["content-length"]) > 0  # the length of the 404 page not sent
+
+
+def test_fifty_concurrent_requests_are_all_answered_correctly(
+        sample: Built, server: PreviewServer) -> None:
+    pages = sorted(sample.out.rglob("index.html"))
+    urls = ["/" + p.parent.relative_to(sample.out).as_posix() + "/" for p in pages]
+    urls = [u.replace("/./", "/") for u in urls] + ["/feed.xml", "/static/css/newsgen.css"]
+    wanted = [urls[i % len(urls)] for i in range(50)]
+    start = threading.Barrier(50)
+
+    def get(url: str) -> tuple[str, int, bytes]:
+        start.wait(TIMEOUT)
+        status, _, body = fetch(server.url, url)
+        return url, status, body
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        answers = list(pool.map(get, wanted))
+    for url, status, body in answers:
+        assert status == 200, url
+        assert without_script(body) == sample.file(url).read_bytes(), url
+
+
+def test_clients_that_leave_mid_answer_are_forgotten_quietly(
+        server: PreviewServer, capfd: pytest.CaptureFixture[str]) -> None:
+    before = set(threading.enumerate())
+    for _ in range(5):
+        sock = socket.create_connection(("127.0.0.1", server.server_port), timeout=TIMEOUT)
+        sock.sendall(b"GET /static/big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.recv(1024)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        sock.close()  # reset: the server is still writing 16 MiB
+    busy = [t for t in threading.enumerate() if t not in before]
+    wait_until(lambda: not any(t.is_alive() for t in busy), what="handlers to finish")
+    assert fetch(server.url, "/")[0] == 200
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "Error" not in err, err
+
+
+def test_open_event_streams_do_not_hold_up_shutdown(sample: Built) -> None:
+    with serving(sample.out) as server:
+        streams = [EventStream(server.url, server.live.served.token) for _ in range(5)]
+        started = time.monotonic()
+    assert time.monotonic() - started < 3
+    for stream in streams:
+        with pytest.raises(EOFError):
+            stream.next(timeout=5)
+        stream.close()
+
+
+def test_a_site_under_a_path_is_served_there(sample: Built) -> None:
+    with serving(sample.out, base_path="/news/") as server:
+        assert fetch(server.url, "/news/feed.xml")[0] == 200
+        assert fetch(server.url, "/feed.xml")[0] == 404
+        status, headers, _ = fetch(server.url, "/")
+        assert (status, headers["location"]) == (302, "/news/")
+
+
+def test_the_script_goes_before_the_last_body_end_tag() -> None:
+    page = b"<html><body><p>&lt;/body&gt; in text</p></BODY></html>"
+    injected = inject_script(page, "abc.1")
+    assert injected.index(SCRIPT_ID) < injected.index(b"</BODY>")
+    assert injected.startswith(b"<html><body><p>&lt;/body&gt;")
+    assert SCRIPT_ID in inject_script(b"no body tag", "abc.1")
+
+
+@pytest.mark.parametrize(("host", "loopback"), [
+    ("127.0.0.1", True), ("localhost", True), ("::1", True),
+    ("0.0.0.0", False), ("192.0.2.10", False),
+])
+def test_loopback_hosts(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
