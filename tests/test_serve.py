@@ -1,6 +1,6 @@
 """`newsgen serve`: real HTTP against a preview on 127.0.0.1, a free port of its own.
 
-The preview server alone, serving a built copy of the sample site.
+The preview server alone, serving a built copy of the sample site; the source watcher.
 """
 
 from __future__ import annotations
@@ -17,10 +17,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from conftest import write_files
 from helpers_site import Built, build_sample
 
 from newsgen.livereload import EVENTS_PATH, LiveSite, inject_script
 from newsgen.server import PreviewServer, content_type, is_loopback
+from newsgen.watch import SourceWatcher
 
 SECRET = "TOP-SECRET-do-not-serve"
 SCRIPT_ID = b'id="newsgen-live-reload"'
@@ -346,3 +348,23 @@ def test_the_script_goes_before_the_last_body_end_tag() -> None:
 ])
 def test_loopback_hosts(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
+
+
+# --------------------------------------------------------------------------- watching sources
+
+
+def test_the_watcher_finds_what_changed_before_it_started(tmp_path: Path) -> None:
+    site = write_files(tmp_path, {"articles/old.md": "x", "articles/gone.md": "x",
+                                  "articles/sub/kept.md": "x", "newsgen.yaml": ""})
+    watcher = SourceWatcher(lambda changed: None)
+    watcher.watch(dirs=[site / "articles", site / "static"], files=[site / "newsgen.yaml"])
+    moment = time.time()
+    assert watcher.changed_since(moment) == set()
+    os.utime(site / "articles" / "old.md", (moment + 5, moment + 5))
+    os.utime(site / "newsgen.yaml", (moment + 5, moment + 5))
+    (site / "articles" / ".old.md.swp").write_text("x")
+    (site / "articles" / "gone.md").unlink()
+    changed = watcher.changed_since(moment)
+    assert site / "articles" / "old.md" in changed and site / "newsgen.yaml" in changed
+    assert site / "articles" in changed  # the folder of a deleted file
+    assert not any(p.name.endswith(".swp") or p.name == "kept.md" for p in changed)
