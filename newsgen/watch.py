@@ -22,6 +22,7 @@ STEP_MS = 100
 DEBOUNCE_MS = 1_600
 
 OnChange = Callable[[set[Path]], None]
+Snapshot = dict[Path, tuple[int, int]]  # file -> (modification time in ns, size)
 
 
 _DEFAULT_FILTER = watchfiles.DefaultFilter()
@@ -73,22 +74,30 @@ class SourceWatcher:
         for thread in self._threads:
             thread.join(timeout)
 
-    def changed_since(self, moment: float) -> set[Path]:
-        """Watched files and folders modified after ``moment`` (a ``time.time()``).
-
-        Covers the gap before watching started. A folder's time changes when an entry in it
-        is added, removed or renamed, so deletions count too.
-        """
+    def snapshot(self) -> Snapshot:
+        """Time and size of every watched file, to compare with ``changed_since`` later."""
         with self._plan:
             dirs, files = self._dirs, self._files
-        changed = {path for path in files if _modified_after(path, moment)}
+        found: Snapshot = {}
+        for path in files:
+            _record(found, path)
         for top in dirs:
             for folder, subdirs, names in os.walk(top):
                 here = Path(folder)
                 subdirs[:] = [d for d in subdirs if not is_noise(here / d)]
-                changed.update(path for path in (here, *(here / n for n in names))
-                               if not is_noise(path) and _modified_after(path, moment))
-        return changed
+                for name in names:
+                    if not is_noise(here / name):
+                        _record(found, here / name)
+        return found
+
+    def changed_since(self, before: Snapshot) -> set[Path]:
+        """Files added, removed or modified since ``before`` was taken.
+
+        Covers the gap before the watches were in place (serve's first build). Comparing
+        times and sizes, not times with the clock: file times come from a coarser clock.
+        """
+        now = self.snapshot()
+        return {path for path in before.keys() | now.keys() if before.get(path) != now.get(path)}
 
     def _bump(self) -> None:
         self._version += 1
@@ -134,11 +143,12 @@ class SourceWatcher:
             pass  # a watched folder was removed; the caller waits for a new plan
 
 
-def _modified_after(path: Path, moment: float) -> bool:
+def _record(found: Snapshot, path: Path) -> None:
     try:
-        return path.stat().st_mtime > moment
+        stat = path.stat()
     except OSError:
-        return False
+        return
+    found[path] = (stat.st_mtime_ns, stat.st_size)
 
 
 class _Until:
