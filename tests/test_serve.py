@@ -1,15 +1,22 @@
 """`newsgen serve`: real HTTP against a preview on 127.0.0.1, a free port of its own.
 
-The preview server alone, serving a built copy of the sample site; the source watcher.
+The first half serves a built copy of the sample site with the server alone; the second
+runs the whole preview (build into a temporary folder, watch, rebuild, reload) in-process,
+then as `python -m newsgen serve` in a subprocess, then in headless Chromium.
 """
 
 from __future__ import annotations
 
 import contextlib
 import http.client
+import io
 import os
 import re
+import signal
 import socket
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,10 +24,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import write_files
+from conftest import BUILD_TIME, REPO, article, write_files
 from helpers_site import Built, build_sample
 
+from newsgen.cli import main
+from newsgen.config import load_config
+from newsgen.errors import NewsgenError
 from newsgen.livereload import EVENTS_PATH, LiveSite, inject_script
+from newsgen.preview import Preview
 from newsgen.server import PreviewServer, content_type, is_loopback
 from newsgen.watch import SourceWatcher
 
@@ -350,7 +361,7 @@ def test_loopback_hosts(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
 
 
-# --------------------------------------------------------------------------- watching sources
+# --------------------------------------------------------------------------- the whole preview
 
 
 def test_the_watcher_finds_what_changed_before_it_started(tmp_path: Path) -> None:
@@ -366,3 +377,230 @@ def test_the_watcher_finds_what_changed_before_it_started(tmp_path: Path) -> Non
     assert watcher.changed_since(before) == {
         site / "articles" / name for name in ("old.md", "new.md", "gone.md")
     } | {site / "newsgen.yaml"}
+
+
+STORY = "story"
+STORY_URL = "/2024/01/story/"
+
+
+def small_site(make_site: Callable[..., Path]) -> Path:
+    """Three articles; the one edited has a fixed slug, so a new title keeps its URL."""
+    return make_site({
+        "newsgen.yaml": "title: Delta Daily\nbase_url: https://news.example.com/\n",
+        "articles/story.md": article(title="Original headline", slug=STORY,
+                                     date="2024-01-30 09:00:00+07:00", topics=["Mekong"]),
+        "articles/floods.md": article(title="Floods hit the delta",
+                                      date="2024-01-20 09:00:00+07:00", topics=["Mekong"]),
+        "articles/harvest.md": article(title="Rice harvest up",
+                                       date="2024-01-10 09:00:00+07:00", topics=["Economy"]),
+    })
+
+
+@contextlib.contextmanager
+def preview_of(root: Path, **options: object) -> Iterator[Preview]:
+    out = io.StringIO()
+    preview = Preview(lambda: load_config(root).with_overrides(build_time=BUILD_TIME),
+                      port=0, out=out, **options)
+    thread = threading.Thread(target=preview.run, daemon=True)
+    try:
+        preview.start()
+        thread.start()
+        yield preview
+    finally:
+        preview.stop()
+        if thread.is_alive():
+            thread.join(TIMEOUT)
+        preview.close()
+    assert not preview.temp.exists()
+
+
+# Invalid YAML: the bracket is never closed.
+BROKEN = "---\ntitle: [unclosed\ndate: 2024-01-30\n---\nBody.\n"
+
+
+def edit_story(root: Path, title: str = "Original headline", body: str = "First paragraph.",
+               front: str | None = None) -> None:
+    text = front if front is not None else article(
+        title=title, slug=STORY, date="2024-01-30 09:00:00+07:00", topics=["Mekong"], body=body)
+    write_files(root, {"articles/story.md": text})
+
+
+def test_an_edit_reloads_open_pages_and_serves_the_new_text(make_site) -> None:
+    root = small_site(make_site)
+    with preview_of(root) as preview:
+        status, _, body = fetch(preview.url, STORY_URL)
+        assert status == 200 and b"Original headline" in body
+        events = EventStream(preview.url, page_token(body))
+        saved = time.monotonic()
+        edit_story(root, body="A paragraph written during the preview.")
+        assert events.next()[0] == "reload"
+        took = time.monotonic() - saved
+        events.close()
+        status, _, body = fetch(preview.url, STORY_URL)
+        assert status == 200 and b"A paragraph written during the preview." in body
+        print(f"edit → reload event: {took:.2f} s")
+
+
+def test_a_failed_rebuild_keeps_the_last_good_site_and_reports_the_error(make_site) -> None:
+    root = small_site(make_site)
+    with preview_of(root) as preview:
+        _, _, good = fetch(preview.url, STORY_URL)
+        events = EventStream(preview.url, page_token(good))
+        edit_story(root, front=BROKEN)
+        name, data = events.next()
+        assert name == "build-error"
+        assert re.search(r"articles/story\.md:\d+: front matter: .*\]", data), data
+        status, _, body = fetch(preview.url, STORY_URL)
+        assert (status, body) == (200, good)  # the same build, the same token
+        late = EventStream(preview.url, page_token(body))  # a page opened after the failure
+        assert late.next()[0] == "build-error"
+        edit_story(root, title="Fixed headline")
+        assert events.next()[0] == "reload"
+        assert late.next()[0] == "reload"
+        status, _, body = fetch(preview.url, STORY_URL)
+        assert status == 200 and b"Fixed headline" in body
+        for stream in (events, late):
+            stream.close()
+
+
+def test_template_and_config_changes_rebuild_too(make_site) -> None:
+    root = small_site(make_site)
+    with preview_of(root) as preview:
+
+        def after(change: dict[str, str]) -> tuple[str, str]:
+            events = EventStream(preview.url, page_token(fetch(preview.url, "/")[2]))
+            try:
+                write_files(root, change)
+                return events.next()
+            finally:
+                events.close()
+
+        assert after({"newsgen.yaml": "title: Renamed Daily\n"})[0] == "reload"
+        assert b"Renamed Daily" in fetch(preview.url, "/")[2]
+        footer = "templates/partials/footer.html"
+        assert after({footer: "<footer>Edited footer</footer>\n"})[0] == "reload"
+        assert b"Edited footer" in fetch(preview.url, "/")[2]
+        name, data = after({footer: "<footer>{{ nope( }}</footer>\n"})
+        assert name == "build-error" and "partials/footer.html:1" in data, data
+        assert b"Edited footer" in fetch(preview.url, "/")[2]
+        events = EventStream(preview.url, page_token(fetch(preview.url, "/")[2]))
+        assert events.next()[0] == "build-error"  # told at once: the last rebuild failed
+        write_files(root, {footer: "<footer>Fixed footer</footer>\n",
+                           "static/extra.css": "p { color: red }\n"})
+        assert events.next()[0] == "reload"
+        events.close()
+        assert b"Fixed footer" in fetch(preview.url, "/")[2]
+        assert fetch(preview.url, "/static/extra.css")[0] == 200
+
+        def kept() -> list[str]:
+            return sorted(p.name for p in preview.temp.iterdir() if not p.name.startswith("."))
+
+        # The build served and the one before stay (build 4 failed); older ones go.
+        wait_until(lambda: kept() == ["site-3", "site-5"], what="old builds to be removed")
+
+
+def test_a_busy_port_is_named(make_site, monkeypatch: pytest.MonkeyPatch,
+                              tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = small_site(make_site)
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(NewsgenError, match=f"port {port} on 127.0.0.1 is already in use"):
+            Preview(lambda: load_config(root), port=port)
+        assert main(["serve", "--site", str(root), "--port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert f"error: port {port} on 127.0.0.1 is already in use" in err
+    assert "--port 0" in err and "Traceback" not in err
+    assert list(temp.iterdir()) == []
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_the_command_stops_cleanly_on_a_signal(make_site, tmp_path: Path,
+                                               sig: signal.Signals) -> None:
+    root = small_site(make_site)
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsgen", "serve", "--site", str(root), "--port", "0"],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        url = ""
+        deadline = time.monotonic() + TIMEOUT
+        while not url and time.monotonic() < deadline:
+            line = process.stdout.readline()
+            assert line, f"serve ended early: {process.stderr.read() if process.stderr else ''}"
+            found = re.search(r"Serving (http://127\.0\.0\.1:\d+/)", line)
+            url = found.group(1) if found else ""
+        assert list(temp.iterdir()), "the build should live in TMPDIR"
+        status, _, body = fetch(url, STORY_URL)
+        assert status == 200
+        events = EventStream(url, page_token(body))  # left open across the signal
+        process.send_signal(sig)
+        out, err = process.communicate(timeout=TIMEOUT)
+        events.close()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, err
+    assert "Traceback" not in err and "Traceback" not in out, err
+    assert "Stopped." in out
+    assert list(temp.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- in a browser
+
+CHROMIUM = os.environ.get("NEWSGEN_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture
+def chromium() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing; CI must install Debian's chromium")
+        pytest.skip(f"Chromium not installed at {CHROMIUM} (apt-get install chromium, or "
+                    f"run .ci/run); this test drives a real browser")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def test_an_open_page_shows_a_new_title_and_build_errors_by_itself(make_site, chromium) -> None:
+    root = small_site(make_site)
+    with preview_of(root) as preview:
+        page = chromium.new_page()  # type: ignore[attr-defined]
+        page.goto(preview.url.rstrip("/") + STORY_URL)
+        assert page.locator("h1").inner_text() == "Original headline"
+        saved = time.monotonic()
+        edit_story(root, title="A headline changed on disk")
+        page.wait_for_function(
+            "document.querySelector('h1')?.textContent === 'A headline changed on disk'",
+            timeout=TIMEOUT * 1000)
+        print(f"edit → new title in the browser: {time.monotonic() - saved:.2f} s")
+
+        edit_story(root, front=BROKEN)
+        overlay = page.locator("#newsgen-error-overlay")
+        overlay.wait_for(state="visible", timeout=TIMEOUT * 1000)
+        assert re.search(r"articles/story\.md:\d+: front matter", overlay.inner_text())
+        assert page.locator("h1").inner_text() == "A headline changed on disk"
+
+        edit_story(root, title="Repaired headline")
+        page.wait_for_function(
+            "document.querySelector('h1')?.textContent === 'Repaired headline'",
+            timeout=TIMEOUT * 1000)
+        assert page.locator("#newsgen-error-overlay").count() == 0

@@ -1,0 +1,219 @@
+"""``newsgen serve``: build into a temporary folder, serve it, rebuild when a source changes.
+
+Glue only: ``newsgen.build`` builds, ``newsgen.server`` serves, ``newsgen.watch`` watches.
+Every build goes into a new folder (``site-1``, ``site-2`` …) and is served once complete, so
+a request never meets a half-written site and a failed rebuild leaves the last good one
+served. Rebuilds redo the whole site: incremental builds do not exist yet.
+
+Rebuilds run in one process (``jobs=1``). The build's worker pool forks, and forking a
+process whose other threads (HTTP handlers, watchers) may hold locks can deadlock the
+child; the first build runs before any of those threads exist and may use every CPU.
+"""
+
+from __future__ import annotations
+
+import errno
+import queue
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+from typing import TextIO
+
+from newsgen.build import BuildResult, build
+from newsgen.config import CONFIG_NAME, SiteConfig
+from newsgen.errors import NewsgenError, Problem, display_path
+from newsgen.livereload import LiveSite
+from newsgen.server import PreviewServer, is_loopback
+from newsgen.watch import SourceWatcher
+
+# Builds kept on disk: the one served, and the one before for requests still reading it.
+KEEP_BUILDS = 2
+
+
+class Preview:
+    """A live preview of one site. ``configure()`` loads the config anew for every build."""
+
+    def __init__(self, configure: Callable[[], SiteConfig], *, host: str = "127.0.0.1",
+                 port: int = 8000, base_url: str | None = None, reload: bool = True,
+                 verbose: bool = False, out: TextIO | None = None) -> None:
+        self._configure = configure
+        self._base_url = base_url
+        self._out = out or sys.stdout
+        self._changes: queue.Queue[set[Path] | None] = queue.Queue()
+        self._builds: list[Path] = []  # good builds still on disk, oldest first
+        self._attempts = 0
+        self._warnings: set[Problem] = set()
+        self._serving: threading.Thread | None = None
+        self._closed = False
+        self._site_root: Path | None = None
+        self.site_url = ""
+        self.live = LiveSite()
+        self.watcher = SourceWatcher(self._changes.put)
+        self.temp = Path(tempfile.mkdtemp(prefix="newsgen-serve-"))
+        try:
+            self.server = PreviewServer(host, port, self.live, reload=reload, verbose=verbose)
+        except OSError as exc:
+            shutil.rmtree(self.temp, ignore_errors=True)
+            raise NewsgenError(_bind_error(host, port, exc)) from exc
+        self.url = self.server.url
+
+    def start(self) -> BuildResult:
+        """Build the site, then start serving and watching. Raises ``NewsgenError``."""
+        self._watch_sources(self._configure())
+        before = self.watcher.snapshot()
+        result = self._build(jobs=None)  # no other thread yet: the pool may fork
+        self._serving = threading.Thread(target=self.server.serve_forever, args=(0.1,),
+                                         daemon=True, name="newsgen-http")
+        self._serving.start()
+        self.watcher.start()
+        missed = self.watcher.changed_since(before)  # saved while the first build ran
+        if missed:
+            self._changes.put(missed)
+        self._print_warnings(result)
+        self._say(f"Built {_counts(result)} in {result.seconds:.2f} s")
+        host = self.server.server_name
+        if not is_loopback(host):
+            print(f"warning: listening on {host}: the preview, drafts included, is visible "
+                  f"to other machines on the network", file=sys.stderr)
+        self._say(f"Serving {self.site_url} (Ctrl-C to stop)")
+        return result
+
+    def run(self) -> None:
+        """Rebuild after each settled burst of changes until ``stop()``; in one thread."""
+        while True:
+            changed = self._changes.get()
+            if changed is None:
+                return
+            while True:  # saves that arrived during the last rebuild go into this one
+                try:
+                    more = self._changes.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    return
+                changed |= more
+            self.rebuild(changed)
+
+    def stop(self) -> None:
+        """Ask ``run()`` to return (from any thread)."""
+        self._changes.put(None)
+
+    def rebuild(self, changed: set[Path] | None = None) -> bool:
+        """Build the whole site again; serve it if it built, else report the error."""
+        what = _describe_changes(changed or set(), self._site_root)
+        try:
+            result = self._build(jobs=1)
+        except NewsgenError as exc:
+            self.live.fail(str(exc))
+            self._say(f"Rebuild failed{what}; still serving the last good build:\n{exc}")
+            return False
+        except Exception as exc:  # a bug in a rebuild must not end the preview
+            self.live.fail(f"internal error: {exc!r}")
+            self._say(f"Rebuild failed{what} with an internal error:\n"
+                      f"{traceback.format_exc().rstrip()}")
+            return False
+        self._print_warnings(result)
+        self._say(f"Rebuilt{what} in {result.seconds:.2f} s: {_counts(result)} "
+                  f"(a full rebuild)")
+        return True
+
+    def close(self) -> None:
+        """Stop watching and serving and remove the temporary folder. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self.watcher.stop()
+        self.live.close()
+        if self._serving is not None:
+            self.server.shutdown()
+            self._serving.join(timeout=5)
+        self.server.server_close()
+        shutil.rmtree(self.temp, ignore_errors=True)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _build(self, jobs: int | None) -> BuildResult:
+        config = self._configure()
+        self._watch_sources(config)
+        self._attempts += 1
+        out = self.temp / f"site-{self._attempts}"
+        base_url = self._base_url or self.url + config.base_path.lstrip("/")
+        config = config.with_overrides(output_dir=out, base_url=base_url)
+        result = build(config, jobs=jobs)
+        self._builds.append(out)
+        self.site_url = config.base_url
+        self.live.publish(out, config.base_path)
+        for old in self._builds[:-KEEP_BUILDS]:
+            shutil.rmtree(old, ignore_errors=True)
+        del self._builds[:-KEEP_BUILDS]
+        return result
+
+    def _watch_sources(self, config: SiteConfig) -> None:
+        self._site_root = config.root
+        self.watcher.watch(dirs=(config.articles_dir, config.templates_dir, config.static_dir),
+                           files=(config.root / CONFIG_NAME,))
+
+    def _print_warnings(self, result: BuildResult) -> None:
+        for warning in result.warnings:
+            if warning not in self._warnings:
+                print(f"warning: {warning}", file=sys.stderr)
+        self._warnings = set(result.warnings)
+
+    def _say(self, message: str) -> None:
+        print(f"[{time.strftime('%H:%M:%S')}] {message}", file=self._out, flush=True)
+
+
+def _counts(result: BuildResult) -> str:
+    return (f"{result.articles} article{'s' * (result.articles != 1)}, "
+            f"{result.pages} pages")
+
+
+def _describe_changes(changed: set[Path], root: Path | None) -> str:
+    if not changed:
+        return ""
+    shown = sorted(display_path(path, root) if root else str(path) for path in changed)
+    more = f" and {len(shown) - 3} more" if len(shown) > 3 else ""
+    return f" after changes to {', '.join(shown[:3])}{more}"
+
+
+def _bind_error(host: str, port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return (f"port {port} on {host} is already in use: stop the program using it, or "
+                f"choose another with --port (--port 0 picks a free one)")
+    if exc.errno == errno.EACCES:
+        return f"not allowed to listen on port {port}: choose a port above 1023 with --port"
+    return f"cannot listen on {host} port {port}: {exc.strerror or exc}"
+
+
+def serve(preview: Preview) -> None:
+    """Run ``preview`` in the main thread until Ctrl-C or SIGTERM, then clean up.
+
+    Stopping interrupts a rebuild at once (it runs in this thread); the temporary folder is
+    removed even if the signal comes again while cleaning up.
+    """
+    previous_int = signal.getsignal(signal.SIGINT)
+    previous_term = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        preview.start()
+        preview.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        try:
+            preview.close()
+        finally:
+            signal.signal(signal.SIGINT, previous_int)
+            signal.signal(signal.SIGTERM, previous_term)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
