@@ -3,7 +3,8 @@
 Glue only: ``newsgen.build`` builds, ``newsgen.server`` serves, ``newsgen.watch`` watches.
 Every build goes into a new folder (``site-1``, ``site-2`` …) and is served once complete, so
 a request never meets a half-written site and a failed rebuild leaves the last good one
-served. Rebuilds redo the whole site: incremental builds do not exist yet.
+served; the build it replaces is deleted in the background. Rebuilds redo the whole
+site: incremental builds do not exist yet.
 
 Rebuilds run in one process (``jobs=1``). The build's worker pool forks, and forking a
 process whose other threads (HTTP handlers, watchers) may hold locks can deadlock the
@@ -33,9 +34,6 @@ from newsgen.livereload import LiveSite
 from newsgen.server import PreviewServer, is_loopback
 from newsgen.watch import SourceWatcher
 
-# Builds kept on disk: the one served, and the one before for requests still reading it.
-KEEP_BUILDS = 2
-
 
 class Preview:
     """A live preview of one site. ``configure()`` loads the config anew for every build."""
@@ -47,7 +45,8 @@ class Preview:
         self._base_url = base_url
         self._out = out or sys.stdout
         self._changes: queue.Queue[set[Path] | None] = queue.Queue()
-        self._builds: list[Path] = []  # good builds still on disk, oldest first
+        self._current: Path | None = None  # the build served
+        self._removals: list[threading.Thread] = []  # superseded builds being deleted
         self._attempts = 0
         self._warnings: set[Problem] = set()
         self._serving: threading.Thread | None = None
@@ -135,6 +134,8 @@ class Preview:
             self.server.shutdown()
             self._serving.join(timeout=5)
         self.server.server_close()
+        for thread in self._removals:
+            thread.join()
         shutil.rmtree(self.temp, ignore_errors=True)
 
     # ------------------------------------------------------------------ helpers
@@ -147,13 +148,20 @@ class Preview:
         base_url = self._base_url or self.url + config.base_path.lstrip("/")
         config = config.with_overrides(output_dir=out, base_url=base_url)
         result = build(config, jobs=jobs)
-        self._builds.append(out)
         self.site_url = config.base_url
         self.live.publish(out, config.base_path)
-        for old in self._builds[:-KEEP_BUILDS]:
-            shutil.rmtree(old, ignore_errors=True)
-        del self._builds[:-KEEP_BUILDS]
+        old, self._current = self._current, out
+        if old is not None:  # answers still reading its open files finish; new ones go to out
+            self._remove_in_background(old)
         return result
+
+    def _remove_in_background(self, folder: Path) -> None:
+        self._removals = [thread for thread in self._removals if thread.is_alive()]
+        thread = threading.Thread(target=shutil.rmtree, args=(folder,),
+                                  kwargs={"ignore_errors": True}, daemon=True,
+                                  name="newsgen-remove-build")
+        thread.start()
+        self._removals.append(thread)
 
     def _watch_sources(self, config: SiteConfig) -> None:
         self._site_root = config.root

@@ -209,31 +209,48 @@ class PreviewHandler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
     def _answer(self, send_body: bool) -> None:
-        served = self.server.live.served
         if self.path.split("?", 1)[0] == EVENTS_PATH and self.server.reload:
             self._events(send_body)
             return
+        while True:
+            served = self.server.live.served
+            if self._answer_from(served, send_body):
+                return
+            # A new build replaced this one (and the old files went) while answering.
+
+    def _answer_from(self, served: Served, send_body: bool) -> bool:
+        """Answer from the build ``served``; False if it was replaced before a file opened."""
         if served.root is None:
             self.send_error(HTTPStatus.SERVICE_UNAVAILABLE, "The site is being built")
-            return
+            return True
         target = resolve_target(served.root, served.base_path, self.path)
         if target.location:
             self.send_response(target.status)
             self.send_header("Location", target.location)
             self.send_header("Content-Length", "0")
             self.end_headers()
-        elif target.status == HTTPStatus.BAD_REQUEST:
+            return True
+        if target.status == HTTPStatus.BAD_REQUEST:
             self.send_error(target.status, "Bad request path")
-        elif target.file is None or not self._send_file(target.file, HTTPStatus.OK, served,
-                                                        send_body):
-            self._not_found(served, send_body)
+            return True
+        if target.file is not None:
+            if self._send_file(target.file, HTTPStatus.OK, served, send_body):
+                return True
+            if self._replaced(served):
+                return False
+        return self._not_found(served, send_body)
 
-    def _not_found(self, served: Served, send_body: bool) -> None:
+    def _not_found(self, served: Served, send_body: bool) -> bool:
         assert served.root is not None
-        page = served.root / "404.html"
-        if not (page.is_file() and self._send_file(page, HTTPStatus.NOT_FOUND, served,
-                                                   send_body)):
-            self.send_error(HTTPStatus.NOT_FOUND)
+        if self._send_file(served.root / "404.html", HTTPStatus.NOT_FOUND, served, send_body):
+            return True
+        if self._replaced(served):
+            return False
+        self.send_error(HTTPStatus.NOT_FOUND)
+        return True
+
+    def _replaced(self, served: Served) -> bool:
+        return self.server.live.served.root != served.root
 
     def _send_file(self, file: Path, status: HTTPStatus, served: Served,
                    send_body: bool) -> bool:
