@@ -27,6 +27,7 @@ import pytest
 from conftest import BUILD_TIME, REPO, article, write_files
 from helpers_site import Built, build_sample
 
+import newsgen.preview as preview_module
 from newsgen.cli import main
 from newsgen.config import load_config
 from newsgen.errors import NewsgenError
@@ -442,7 +443,7 @@ def preview_of(root: Path, **options: object) -> Iterator[Preview]:
         if thread.is_alive():
             thread.join(TIMEOUT)
         preview.close()
-    assert not preview.temp.exists()
+    wait_until(lambda: not preview.temp.exists(), what="the temporary folder to go")
 
 
 # Invalid YAML: the bracket is never closed.
@@ -528,6 +529,16 @@ def test_template_and_config_changes_rebuild_too(make_site) -> None:
 
         # Only the build served stays (build 4 failed); the ones it replaced are removed.
         wait_until(lambda: kept() == ["site-5"], what="old builds to be removed")
+
+
+def test_a_large_preview_is_deleted_by_a_process_of_its_own(
+        make_site, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(preview_module, "DELETE_DETACHED_ABOVE", 10)  # "large": 10 files
+    root = small_site(make_site)
+    with preview_of(root) as preview:
+        temp = preview.temp
+        assert list(temp.iterdir())
+    assert not temp.exists()  # preview_of waited for the detached deletion
 
 
 def test_a_busy_port_is_named(make_site, monkeypatch: pytest.MonkeyPatch,
