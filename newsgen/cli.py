@@ -62,6 +62,31 @@ def build_parser() -> argparse.ArgumentParser:
                             "scheduler knows when to build again; nothing if none is waiting")
     build.add_argument("--debug", action="store_true", help="show tracebacks for errors")
 
+    serve = commands.add_parser(
+        "serve", help="preview the site in a browser; rebuild and reload on every change",
+        description="Build the site into a temporary folder and serve it over HTTP. When a "
+                    "file in articles/, templates/, static/ or newsgen.yaml changes, the site "
+                    "is rebuilt and open pages reload; a failed rebuild keeps the last good "
+                    "site served and shows the error on the page. Nothing is written to the "
+                    "output folder.",
+    )
+    serve.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
+                       help="site root (default: current folder)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default: 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=_port, default=8000,
+                       help="port to listen on (default: 8000; 0 picks a free one)")
+    serve.add_argument("--base-url", metavar="URL",
+                       help="URL the preview is reached at (default: http://HOST:PORT/ "
+                            "plus the path of the configured base_url)")
+    serve.add_argument("--drafts", action="store_true", help="include articles with draft: true")
+    serve.add_argument("--future", action="store_true", help="include future-dated articles")
+    serve.add_argument("--no-reload", dest="reload", action="store_false",
+                       help="serve pages exactly as built, without the reload script "
+                            "(the site is still rebuilt on change)")
+    serve.add_argument("--verbose", action="store_true", help="log every request")
+    serve.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+
     from newsgen.editor_cli import add_editor_commands
 
     add_editor_commands(commands)
@@ -75,6 +100,16 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, not '{text}'") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, not '{text}'") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 65535, not {value}")
     return value
 
 
@@ -115,12 +150,35 @@ def run_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_serve(args: argparse.Namespace) -> int:
+    from newsgen.config import SiteConfig, load_config
+    from newsgen.preview import Preview, serve
+
+    site = args.site
+    if not site.is_dir():
+        print(f"newsgen: error: site folder not found: {site}", file=sys.stderr)
+        return EXIT_USAGE
+
+    def configure() -> SiteConfig:  # read anew for every build: newsgen.yaml is watched
+        return load_config(site).with_overrides(drafts=args.drafts, future=args.future,
+                                                build_time=build_time())
+
+    configure()  # a broken config stops here, before a port is taken
+    preview = Preview(configure, host=args.host, port=args.port, base_url=args.base_url,
+                      reload=args.reload, verbose=args.verbose)
+    serve(preview)
+    print("Stopped.")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         if args.command == "build":
             return run_build(args)
+        if args.command == "serve":
+            return run_serve(args)
         if hasattr(args, "run"):
             code: int = args.run(args)
             return code

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+import signal
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -26,15 +26,30 @@ def chunked(items: Sequence[T], jobs: int) -> list[Sequence[T]]:
     return [items[start : start + size] for start in range(0, len(items), size)]
 
 
-def map_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int) -> Iterator[R]:
+def map_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int) -> list[R]:
     """``work`` over chunks of ``items``, in order; in worker processes when ``jobs > 1``.
 
     Workers are forked, so they inherit module state set up before the call (the planned
     site, the template environment) and only chunks of small values travel to them.
+
+    On Ctrl-C or an error the workers are terminated at once (``Pool.__exit__``), so no
+    queued chunk runs after it. Results are gathered here, not yielded, so that an
+    interrupt always arrives inside this block: a suspended generator would leave the
+    workers running until it was garbage-collected.
     """
     if jobs <= 1 or len(items) < MIN_PARALLEL:
-        yield work(items)
-        return
+        return [work(items)]
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        yield from pool.map(work, chunked(items, jobs))
+    with context.Pool(jobs, initializer=_leave_signals_to_parent) as pool:
+        results = pool.map(work, chunked(items, jobs), chunksize=1)
+        pool.close()
+        pool.join()
+    return results
+
+
+def _leave_signals_to_parent() -> None:
+    """In a worker: Ctrl-C reaches the whole process group, but the parent alone handles
+    it; SIGTERM (how the parent ends its workers) ends a worker whatever handler the parent
+    had for it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
