@@ -40,6 +40,7 @@ from newsgen.output import (
     check_output_dir,
     find_collisions,
     output_lock,
+    published_files,
     recover,
 )
 from newsgen.pages import Page, plan_pages
@@ -155,7 +156,8 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
             if any_searchable(site.articles, config):
                 _index_search(pages, todo, staging, state.files if in_place else None)
             if in_place:
-                staging.commit(stale=state.files - staging.current)
+                # Whatever else the folder holds goes too: a build leaves exactly the site.
+                staging.commit(stale=published_files(config.output_dir) - staging.current)
             else:
                 staging.publish()
         except BaseException:

@@ -208,6 +208,17 @@ def _same_file(source: Path, published: Path) -> bool:
     return (a.st_size, a.st_mtime_ns) == (b.st_size, b.st_mtime_ns) and not published.is_symlink()
 
 
+def published_files(out: Path) -> set[str]:
+    """Every file in the output folder (relative paths), the build marker aside."""
+    found: set[str] = set()
+    for folder, _dirs, files in os.walk(out):
+        relative = os.path.relpath(folder, out)
+        for name in files:
+            found.add(name if relative == "." else f"{relative}/{name}".replace(os.sep, "/"))
+    found.discard(MARKER)
+    return found
+
+
 def journal_path(out: Path) -> Path:
     return out.parent / f".{out.name}.newsgen-journal"
 

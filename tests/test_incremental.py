@@ -262,3 +262,20 @@ def test_incremental_builds_with_worker_processes_delete_stale_pages(make_site,
     clean = tmp_path / "clean"
     build(site_config(root, output_dir=clean), jobs=2, use_cache=False)
     assert snapshot(out) == snapshot(clean)
+
+
+def test_incremental_build_removes_files_it_did_not_plan(make_site, tmp_path) -> None:
+    root = make_site(base_files())
+    settle(root)
+    out = tmp_path / "out"
+    build(site_config(root, output_dir=out), jobs=1)
+    (out / "stray.txt").write_text("left by hand\n")
+    (out / "2024" / "old").mkdir()
+    (out / "2024" / "old" / "index.html").write_text("<p>gone</p>\n")
+    edit_body(root, 3)
+    settle(root)
+    assert build(site_config(root, output_dir=out), jobs=1).rendered > 0
+    assert not (out / "stray.txt").exists() and not (out / "2024" / "old").exists()
+    clean = tmp_path / "clean"
+    build(site_config(root, output_dir=clean), jobs=1, use_cache=False)
+    assert snapshot(out) == snapshot(clean)
