@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from newsgen.config import SiteConfig
 
@@ -98,20 +98,21 @@ class Article:
 
 
 @dataclass(frozen=True, slots=True)
-class Topic:
-    """A topic and its articles, newest first."""
+class ArticleGroup:
+    """Articles under one name, newest first, with a page and a feed in ``SECTION``."""
 
+    SECTION: ClassVar[str] = ""
     name: str
     slug: str
     articles: tuple[Article, ...]
 
     @property
     def url(self) -> str:
-        return f"/topics/{self.slug}/"
+        return f"/{self.SECTION}/{self.slug}/"
 
     @property
     def feed_url(self) -> str:
-        return f"/topics/{self.slug}/feed.xml"
+        return f"/{self.SECTION}/{self.slug}/feed.xml"
 
     @property
     def count(self) -> int:
@@ -123,55 +124,26 @@ class Topic:
 
 
 @dataclass(frozen=True, slots=True)
-class Author:
+class Topic(ArticleGroup):
+    """A topic and its articles, newest first."""
+
+    SECTION: ClassVar[str] = "topics"
+
+
+@dataclass(frozen=True, slots=True)
+class Author(ArticleGroup):
     """A byline as an entity: display name, optional bio and web page, articles newest first."""
 
-    name: str
-    slug: str
-    articles: tuple[Article, ...]
+    SECTION: ClassVar[str] = "authors"
     bio: str = ""
     website: str | None = None
 
-    @property
-    def url(self) -> str:
-        return f"/authors/{self.slug}/"
-
-    @property
-    def feed_url(self) -> str:
-        return f"/authors/{self.slug}/feed.xml"
-
-    @property
-    def count(self) -> int:
-        return len(self.articles)
-
-    @property
-    def latest(self) -> Article:
-        return self.articles[0]
-
 
 @dataclass(frozen=True, slots=True)
-class Source:
+class Source(ArticleGroup):
     """An outlet or agency articles are credited to, and those articles, newest first."""
 
-    name: str
-    slug: str
-    articles: tuple[Article, ...]
-
-    @property
-    def url(self) -> str:
-        return f"/sources/{self.slug}/"
-
-    @property
-    def feed_url(self) -> str:
-        return f"/sources/{self.slug}/feed.xml"
-
-    @property
-    def count(self) -> int:
-        return len(self.articles)
-
-    @property
-    def latest(self) -> Article:
-        return self.articles[0]
+    SECTION: ClassVar[str] = "sources"
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,10 +7,10 @@ here; feeds and sitemaps in their own modules.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from newsgen.feeds import plan_feeds
-from newsgen.models import Site
+from newsgen.models import ArticleGroup, Site
 from newsgen.page import Page, Pagination, ctx, paginate
 from newsgen.search import any_searchable
 from newsgen.sitemaps import plan_sitemaps
@@ -38,28 +38,27 @@ def _listing_pages(site: Site) -> Iterator[Page]:
                    ctx(articles=chunk, pagination=pagination))
 
 
+def _group_pages(groups: Sequence[ArticleGroup], per_page: int, singular: str,
+                 plural: str) -> Iterator[Page]:
+    """An index of topics, authors or sources (``/topics/`` with ``topics.html``), then each
+    one's paginated list (``topic.html`` given ``topic``, ``articles``, ``pagination``)."""
+    yield Page(f"/{plural}/", f"{plural}.html", ctx(**{plural: groups}))
+    for group in groups:
+        for chunk, pagination in paginate(group.articles, per_page, group.url):
+            yield Page(pagination.url_for(pagination.number), f"{singular}.html",
+                       ctx(**{singular: group}, articles=chunk, pagination=pagination))
+
+
 def _topic_pages(site: Site) -> Iterator[Page]:
-    yield Page("/topics/", "topics.html", ctx(topics=site.topics))
-    for topic in site.topics:
-        for chunk, pagination in paginate(topic.articles, site.config.per_page, topic.url):
-            yield Page(pagination.url_for(pagination.number), "topic.html",
-                       ctx(topic=topic, articles=chunk, pagination=pagination))
+    return _group_pages(site.topics, site.config.per_page, "topic", "topics")
 
 
 def _author_pages(site: Site) -> Iterator[Page]:
-    yield Page("/authors/", "authors.html", ctx(authors=site.authors))
-    for author in site.authors:
-        for chunk, pagination in paginate(author.articles, site.config.per_page, author.url):
-            yield Page(pagination.url_for(pagination.number), "author.html",
-                       ctx(author=author, articles=chunk, pagination=pagination))
+    return _group_pages(site.authors, site.config.per_page, "author", "authors")
 
 
 def _source_pages(site: Site) -> Iterator[Page]:
-    yield Page("/sources/", "sources.html", ctx(sources=site.sources))
-    for source in site.sources:
-        for chunk, pagination in paginate(source.articles, site.config.per_page, source.url):
-            yield Page(pagination.url_for(pagination.number), "source.html",
-                       ctx(source=source, articles=chunk, pagination=pagination))
+    return _group_pages(site.sources, site.config.per_page, "source", "sources")
 
 
 def _archive_pages(site: Site) -> Iterator[Page]:
