@@ -153,11 +153,14 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
             render_pages(pages, todo, env, staging, jobs)
             for static_dir in (THEME_DIR / "static", config.static_dir):
                 warnings += staging.copy_tree(static_dir, "static", config.root, in_place)
+            # What the published folder holds now (incremental builds): the search index
+            # kept or rebuilt from it, and whatever the new site lacks is removed with it.
+            published = published_files(config.output_dir) if in_place else None
             if any_searchable(site.articles, config):
-                _index_search(pages, todo, staging, state.files if in_place else None)
-            if in_place:
+                _index_search(pages, todo, staging, published)
+            if published is not None:
                 # Whatever else the folder holds goes too: a build leaves exactly the site.
-                staging.commit(stale=published_files(config.output_dir) - staging.current)
+                staging.commit(stale=published - staging.current)
             else:
                 staging.publish()
         except BaseException:
@@ -177,7 +180,6 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
             parse_key=parse_key, articles=records, related_key=related.key,
             related=related.urls, output_dir=str(config.output_dir),
             pages={page.output_path: prints[i] for i, page in enumerate(pages)},
-            files=frozenset(staging.current),
             # Taken again after the build: a file saved during it makes the next build work.
             inputs_key=inputs if inputs == inputs_key(config)[0] else "",
             started_ns=started_ns,
@@ -271,7 +273,7 @@ SEARCH_BUNDLE = "pagefind/"
 
 
 def _index_search(pages: Sequence[Page], todo: Sequence[int], staging: Staging,
-                  previous_files: frozenset[str] | None) -> None:
+                  previous_files: set[str] | None) -> None:
     """Build the Pagefind index before the output is published. Pagefind indexes whole
     sites only, so an incremental build whose article pages changed (or went) indexes a
     view of the complete new site made of hard links; otherwise it keeps the index."""

@@ -35,7 +35,6 @@ class CacheState:
     related: dict[str, tuple[str, ...]] = field(default_factory=dict)  # url -> urls
     output_dir: str = ""
     pages: dict[str, str] = field(default_factory=dict)  # output path -> fingerprint
-    files: frozenset[str] = frozenset()  # every file the output holds
     inputs_key: str = ""  # every input file's stat, the config and the code
     valid_until: datetime | None = None  # the next held-back article's publication time
     summary: dict[str, int] = field(default_factory=dict)
