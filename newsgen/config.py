@@ -41,6 +41,7 @@ class SiteConfig:
     summary_length: int = 240
     source: str = ""
     markdown_engine: str = "markdown"
+    max_article_mb: int = 5  # a larger article file is an error, never read
     articles_dir: Path = field(default=Path("articles"))
     templates_dir: Path = field(default=Path("templates"))
     static_dir: Path = field(default=Path("static"))
@@ -86,7 +87,8 @@ class SiteConfig:
 
 
 _STR_KEYS = ("title", "description", "language", "source")
-_INT_KEYS = {"per_page": 1, "related_limit": 0, "feed_limit": 1, "summary_length": 20}
+_INT_KEYS = {"per_page": 1, "related_limit": 0, "feed_limit": 1, "summary_length": 20,
+             "max_article_mb": 1}
 _PATH_KEYS = ("articles_dir", "templates_dir", "static_dir", "output_dir")
 KNOWN_KEYS = frozenset(
     (*_STR_KEYS, *_INT_KEYS, *_PATH_KEYS, "base_url", "timezone", "permalink",

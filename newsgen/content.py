@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import stat
+import unicodedata
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time
 from functools import partial
@@ -36,7 +38,9 @@ class _Checker:
         self.warnings: list[Problem] = []
 
     def error(self, key: str, message: str) -> None:
-        self.errors.append(Problem(self.source, message, self.fm.line_of(key)))
+        # A missing key (or one written in flow style) has no line of its own: point at
+        # the front matter's opening '---'.
+        self.errors.append(Problem(self.source, message, self.fm.line_of(key) or 1))
 
     def missing(self, key: str) -> None:
         """A required key is absent or empty; point at a misspelling of it if there is one."""
@@ -50,7 +54,7 @@ class _Checker:
         self.error(key, f"'{key}' is missing")
 
     def warn(self, key: str, message: str) -> None:
-        self.warnings.append(Problem(self.source, message, self.fm.line_of(key)))
+        self.warnings.append(Problem(self.source, message, self.fm.line_of(key) or 1))
 
     def text(self, key: str, *, required: bool = False) -> str | None:
         value = self.fm.data.get(key)
@@ -134,11 +138,16 @@ def parse_datetime(value: object, config: SiteConfig) -> datetime:
         raise ValueError(f"expected a date like 2024-01-30, not {_describe(value)}")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=config.tz)
-    return moment.astimezone(config.tz)
+    try:
+        return moment.astimezone(config.tz)
+    except OverflowError:  # 9999-12-31 23:00-05:00 is in the year 10000 in UTC
+        raise ValueError(f"'{value}' is out of the range of dates") from None
 
 
 def is_safe_url(value: str) -> bool:
     """Only web links and site paths may become links: no ``javascript:``, ``data:`` …"""
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        return False  # browsers drop some control characters: "java\x0bscript:"
     parts = urlsplit(value)
     if parts.scheme:
         return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
@@ -201,6 +210,10 @@ def parse_article(text: str, source: str, config: SiteConfig) -> tuple[Article, 
                         + (f" (did you mean '{hint}'?)" if hint else "")
                         + ": kept as article.extra")
 
+    if not fm.body.strip():
+        check.errors.append(Problem(source, "the article has no text: write it below the "
+                                            "closing '---'", fm.body_line - 1))
+
     if check.errors:
         raise ContentError(check.errors)
     assert title is not None and moment is not None
@@ -231,10 +244,23 @@ def find_article_files(config: SiteConfig) -> Iterator[Path]:
 def read_article(path: Path, config: SiteConfig) -> tuple[Article, list[Problem]]:
     """Read one file and parse it; decoding problems become ``ContentError``."""
     source = display_path(path, config.root)
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise ContentError([Problem(source, "not a regular file (a pipe or a device?): "
+                                            "not read")])
+    limit = config.max_article_mb * 1024 * 1024
+    if info.st_size > limit:
+        raise ContentError([Problem(
+            source, f"{info.st_size / 1024 / 1024:.1f} MB is more than max_article_mb "
+                    f"({config.max_article_mb} MB): split the article, or raise "
+                    f"max_article_mb in newsgen.yaml")])
     data = path.read_bytes()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise ContentError([Problem(source, "saved as UTF-16 text: save the file as "
+                                                "UTF-8", 1)]) from exc
         line = data.count(b"\n", 0, exc.start) + 1
         raise ContentError(
             [Problem(source, f"not valid UTF-8 text (byte 0x{data[exc.start]:02x}); "
