@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import stat
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -21,6 +20,7 @@ from newsgen.markup import first_paragraph_text, markdown_to_html, truncate_word
 from newsgen.models import Article, Tag
 from newsgen.parallel import map_chunks
 from newsgen.suggest import did_you_mean
+from newsgen.walk import walk_files
 
 KNOWN_KEYS = frozenset({
     "title", "date", "source", "source_url", "topics", "summary", "author", "slug",
@@ -231,14 +231,15 @@ def parse_article(text: str, source: str, config: SiteConfig) -> tuple[Article, 
     return article, check.warnings
 
 
-def find_article_files(config: SiteConfig) -> Iterator[Path]:
-    """Every ``.md`` file under the articles folder, sorted; hidden files are skipped."""
-    root = config.articles_dir
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
-        for name in sorted(files):
-            if name.endswith(".md") and not name.startswith("."):
-                yield Path(folder) / name
+def find_article_files(config: SiteConfig, warnings: list[Problem] | None = None,
+                       errors: list[Problem] | None = None) -> Iterator[Path]:
+    """Every ``.md`` file under the articles folder, sorted; hidden files are skipped and
+    symlinks leading outside the site are not followed (see ``walk_files``)."""
+    for path in walk_files(config.articles_dir, config.root,
+                           [] if warnings is None else warnings,
+                           [] if errors is None else errors, hidden_dirs=(".", "_")):
+        if path.name.endswith(".md"):
+            yield path
 
 
 def read_article(path: Path, config: SiteConfig) -> tuple[Article, list[Problem]]:
@@ -278,10 +279,10 @@ def load_articles(config: SiteConfig, jobs: int = 1) -> tuple[list[Article], lis
     if not config.articles_dir.is_dir():
         raise ContentError([Problem(display_path(config.articles_dir, config.root),
                                     "articles folder not found")])
-    paths = list(find_article_files(config))
     articles: list[Article] = []
     warnings: list[Problem] = []
     errors: list[Problem] = []
+    paths = list(find_article_files(config, warnings, errors))
     for found, warned, failed in map_chunks(partial(_read_chunk, config=config), paths, jobs):
         articles += found
         warnings += warned
@@ -297,10 +298,6 @@ def _read_chunk(paths: Sequence[Path], config: SiteConfig) -> Loaded:
     errors: list[Problem] = []
     root = config.root
     for path in paths:
-        if path.is_symlink() and not path.resolve().is_relative_to(root):
-            warnings.append(Problem(display_path(path, root),
-                                    "symlink leads outside the site: not published"))
-            continue
         try:
             article, found = read_article(path, config)
         except ContentError as exc:

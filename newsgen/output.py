@@ -10,13 +10,15 @@ import fcntl
 import json
 import os
 import shutil
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from newsgen import __version__
 from newsgen.config import SiteConfig
-from newsgen.errors import OutputError, Problem, display_path
+from newsgen.errors import ContentError, OutputError, Problem, display_path
 from newsgen.pages import Page
+from newsgen.walk import walk_files
 
 MARKER = ".newsgen-build"
 
@@ -89,27 +91,42 @@ class Staging:
         self.written.add(relative)
 
     def copy_tree(self, source: Path, prefix: str, root: Path) -> list[Problem]:
-        """Copy a static folder; a symlink leading outside ``root`` is skipped with a warning."""
+        """Copy a static folder; a symlink leading outside ``root`` is skipped with a warning,
+        a file that cannot be read (a broken link, a pipe) is an error naming it."""
         warnings: list[Problem] = []
+        errors: list[Problem] = []
         if not source.is_dir():
             return warnings
-        for folder, dirs, files in os.walk(source):
-            here = Path(folder)
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(files):
-                if name.startswith("."):
-                    continue
-                src = here / name
-                if src.is_symlink() and not src.resolve().is_relative_to(root):
-                    warnings.append(Problem(display_path(src, root),
-                                            "symlink leads outside the site: not published"))
-                    continue
-                relative = f"{prefix}/{src.relative_to(source).as_posix()}"
-                dest = self._inside(relative)
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(src, dest)
+        for src in walk_files(source, root, warnings, errors):
+            relative = f"{prefix}/{src.relative_to(source).as_posix()}"
+            problem = self._copy(src, self._inside(relative))
+            if problem:
+                errors.append(Problem(display_path(src, root), problem))
+            else:
                 self.written.add(relative)
+        if errors:
+            raise ContentError(errors)
         return warnings
+
+    @staticmethod
+    def _copy(src: Path, dest: Path) -> str | None:
+        """Copy one file; why it cannot be read, or None. Writing problems raise."""
+        try:
+            if not stat.S_ISREG(os.stat(src).st_mode):  # opening a pipe would wait forever
+                return "not a regular file (a pipe or a device?): not published"
+            reader = open(src, "rb")  # noqa: SIM115 (closed below: read errors differ)
+        except OSError as exc:
+            return f"cannot read: {exc.strerror}"
+        with reader:
+            try:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                with open(dest, "wb") as writer:
+                    shutil.copyfileobj(reader, writer, 1024 * 1024)
+            except OSError as exc:
+                if exc.filename is None or exc.filename == str(dest):
+                    raise _write_error(dest, exc) from exc
+                return f"cannot read: {exc.strerror}"
+        return None
 
     def _inside(self, relative: str) -> Path:
         dest = (self.path / relative).resolve()
@@ -130,3 +147,8 @@ class Staging:
 
     def discard(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _write_error(dest: Path, exc: OSError) -> OutputError:
+    return OutputError(f"cannot write {dest}: {exc.strerror or exc} (the published site "
+                       f"was not changed)")
