@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
@@ -36,5 +37,29 @@ def map_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int) 
         yield work(items)
         return
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_quiet_worker)
+    try:
         yield from pool.map(work, chunked(items, jobs))
+    except BaseException:
+        # A failed chunk, Ctrl-C or SIGTERM: stop the other workers now rather than let
+        # them finish every queued chunk, and before the caller removes what they write.
+        _stop_workers(pool)
+        raise
+    finally:
+        pool.shutdown(wait=True)
+
+
+def _quiet_worker() -> None:
+    """Ctrl-C reaches every process of the terminal: only the main process handles it (by
+    stopping the workers), so workers neither print tracebacks nor die half-way alone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    processes = list((pool._processes or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join()

@@ -20,10 +20,10 @@ from conftest import REPO, article, write_files
 import newsgen.output
 from newsgen.cli import main
 
-# A theme that takes ~10 ms a page, so that a build of a few hundred articles lasts long
+# A theme that takes ~20 ms a page, so that a build of a few hundred articles lasts long
 # enough to be interrupted half-way, whatever the machine.
 SLOW_ARTICLE = ("{% extends 'base.html' %}\n{% block content %}\n"
-                "{% for i in range(100000) %}{% endfor %}<h1>{{ article.title }}</h1>\n"
+                "{% for i in range(200000) %}{% endfor %}<h1>{{ article.title }}</h1>\n"
                 "{{ article.body_html | safe }}\n{% endblock %}\n")
 ARTICLES = 300
 NEW_PAGE = "2024/01/a-new-story/index.html"
@@ -111,6 +111,35 @@ def published(prebuilt: Path, tmp_path: Path) -> tuple[Path, Path, dict[str, byt
 
 
 # --- signals ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize(("how", "code"), [("SIGTERM", 143), ("Ctrl-C", 130)])
+def test_a_signal_mid_build_leaves_the_previous_site_and_no_temporary_folder(
+        published: tuple[Path, Path, dict[str, bytes]], how: str, code: int,
+        jobs: str) -> None:
+    root, out, before = published
+    # Ctrl-C in a terminal signals the whole process group, workers included.
+    process = start_build(root, out, "--jobs", jobs, new_session=True)
+    wait_for(rendering(out, process), "pages in the staging folder")
+
+    signalled = time.monotonic()
+    if how == "SIGTERM":
+        process.send_signal(signal.SIGTERM)
+    else:
+        os.killpg(process.pid, signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+
+    # It stops now, not after rendering the pages already handed to workers (≥ 2 s more).
+    assert time.monotonic() - signalled < 1.5
+
+    assert process.returncode == code, stderr
+    assert "interrupted" in stderr
+    assert "Traceback" not in stderr
+    assert stdout == ""
+    time.sleep(0.3)  # a worker left running would write on into the staging folder
+    assert snapshot(out) == before
+    assert leftovers(out.parent) == []
 
 
 def test_a_build_killed_outright_is_cleaned_up_by_the_next_one(
@@ -231,7 +260,7 @@ def test_a_second_build_on_the_same_output_is_refused_while_the_first_runs(
         published: tuple[Path, Path, dict[str, bytes]],
         capsys: pytest.CaptureFixture[str]) -> None:
     root, out, _ = published
-    first = start_build(root, out, "--jobs", "1")
+    first = start_build(root, out, "--jobs", "2")
     wait_for(rendering(out, first), "the first build to render")
 
     assert main(build_argv(root, out, "--jobs", "1")) == 1

@@ -83,6 +83,21 @@ def test_hostile_file_names_are_read_and_never_become_paths(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "site"]
 
 
+def test_file_name_that_is_not_utf8_is_reported_without_a_crash(
+        make_site, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_site({})
+    raw = os.path.join(os.fsencode(root / "articles"), b"caf\xe9\x1b[31m.md")
+    with open(raw, "wb") as handle:
+        handle.write(b"---\ntitle: x\n---\nBody\n")
+
+    assert build(root, tmp_path / "out") == 1
+
+    err = capsys.readouterr().err
+    assert "'date' is missing" in err
+    assert "\x1b" not in err  # the escape sequence is shown, not sent to the terminal
+    assert "\\x1b[31m.md" in err
+
+
 # --- symlinks -------------------------------------------------------------------------------
 
 
