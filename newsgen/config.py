@@ -41,6 +41,7 @@ class SiteConfig:
     summary_length: int = 240
     source: str = ""
     markdown_engine: str = "markdown"
+    body_html: str = "allow"  # raw HTML in article bodies: allow, escape or sanitize
     max_article_mb: int = 5  # a larger article file is an error, never read
     articles_dir: Path = field(default=Path("articles"))
     templates_dir: Path = field(default=Path("templates"))
@@ -92,7 +93,7 @@ _INT_KEYS = {"per_page": 1, "related_limit": 0, "feed_limit": 1, "summary_length
 _PATH_KEYS = ("articles_dir", "templates_dir", "static_dir", "output_dir")
 KNOWN_KEYS = frozenset(
     (*_STR_KEYS, *_INT_KEYS, *_PATH_KEYS, "base_url", "timezone", "permalink",
-     "markdown_engine")
+     "markdown_engine", "body_html")
 )
 
 
@@ -177,6 +178,12 @@ def _validate(raw: dict[Any, Any], shown: str) -> tuple[dict[str, Any], list[Pro
                 bad(key, message)
             else:
                 values[key] = value
+        elif key == "body_html":
+            message = check_body_html(value)
+            if message:
+                bad(key, message)
+            else:
+                values[key] = value
         elif key == "permalink":
             message = _check_permalink(value)
             if message:
@@ -194,6 +201,17 @@ def check_engine(value: object) -> str | None:
         return f"must be one of {', '.join(ENGINES)}, not {value!r}"
     if value == "commonmark" and not commonmark_available():
         return "'commonmark' needs the cmarkgfm package: pip install 'newsgen[commonmark]'"
+    return None
+
+
+def check_body_html(value: object) -> str | None:
+    """Why ``value`` cannot be the raw-HTML policy, or None when it can."""
+    from newsgen.rawhtml import POLICIES, sanitizer_available
+
+    if value not in POLICIES:
+        return f"must be one of {', '.join(POLICIES)}, not {value!r}"
+    if value == "sanitize" and not sanitizer_available():
+        return "'sanitize' needs the nh3 package: pip install 'newsgen[sanitize]'"
     return None
 
 

@@ -16,9 +16,10 @@ from slugify import slugify
 from newsgen.config import SiteConfig
 from newsgen.errors import ContentError, Problem, display_path
 from newsgen.frontmatter import FrontMatter, FrontMatterError, split_front_matter
-from newsgen.markup import first_paragraph_text, markdown_to_html, truncate_words
+from newsgen.markup import first_paragraph_text, truncate_words
 from newsgen.models import Article, Tag
 from newsgen.parallel import map_chunks
+from newsgen.rawhtml import body_to_html
 from newsgen.suggest import did_you_mean
 from newsgen.walk import walk_files
 
@@ -218,7 +219,7 @@ def parse_article(text: str, source: str, config: SiteConfig) -> tuple[Article, 
         raise ContentError(check.errors)
     assert title is not None and moment is not None
 
-    body_html = markdown_to_html(fm.body, config.markdown_engine)
+    body_html = body_to_html(fm.body, config.markdown_engine, config.body_html)
     if summary is None:
         summary = truncate_words(first_paragraph_text(body_html), config.summary_length)
     article = Article(
