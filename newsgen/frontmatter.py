@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,11 +91,15 @@ class FrontMatterError(Exception):
 
 
 def normalise_text(text: str) -> str:
-    """Drop a UTF-8 byte-order mark and turn CRLF/CR line endings into LF."""
+    """Drop a UTF-8 byte-order mark, turn CRLF/CR line endings into LF, and compose
+    accents (NFC): "Việt Nam" typed with combining marks is then the same topic, title
+    and text as "Việt Nam" typed with precomposed letters, as the web expects."""
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
     return text
 
 

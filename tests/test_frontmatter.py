@@ -240,3 +240,10 @@ def test_explicit_tags_on_values_that_do_not_fit_them_are_reported(value: str) -
 
     assert problem.line == 3
     assert "cannot read this value" in problem.message
+
+
+def test_accents_typed_as_combining_marks_are_composed() -> None:
+    fm = split_front_matter("---\ntitle: Vie\u0323\u0302t Nam\n---\nCafe\u0301\n", SOURCE)
+
+    assert fm.data["title"] == "Việt Nam"
+    assert fm.body == "Café\n"
