@@ -199,7 +199,7 @@ def inputs_key(config: SiteConfig) -> tuple[str, int]:
     digest = hashlib.sha1(config.content_key().encode())
     digest.update(code_key().encode())
     files, newest = tree_signature([config.articles_dir, config.templates_dir,
-                                    config.static_dir, config.root / CONFIG_NAME])
+                                    config.static_dir, config.root / CONFIG_NAME], config.root)
     digest.update(files.encode())
     return digest.hexdigest(), newest
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from newsgen import __version__
 from newsgen.content import Parsed
 from newsgen.errors import Problem
+from newsgen.walk import walk_files
 
 CACHE_FORMAT = 1
 STATE_FILE = "state.pickle"
@@ -122,8 +123,13 @@ def code_key() -> str:
 RACY_NS = 2_000_000_000
 
 
-def tree_signature(roots: Iterable[Path]) -> tuple[str, int]:
-    """A digest of every file's path, size and mtime under ``roots``, and the newest mtime."""
+def tree_signature(roots: Iterable[Path], site_root: Path) -> tuple[str, int]:
+    """A digest of every file's path, size and mtime under ``roots``, and the newest mtime.
+
+    Folders are walked as the build reads them (``walk_files``): a symlinked folder inside
+    the site is followed, so an edit under it counts; what is skipped (a symlink leading
+    outside the site, a loop) counts by its warning.
+    """
     digest = hashlib.sha1()
     newest = 0
     for root in roots:
@@ -133,14 +139,16 @@ def tree_signature(roots: Iterable[Path]) -> tuple[str, int]:
             digest.update(f"{stat.st_size}:{stat.st_mtime_ns}".encode())
             newest = max(newest, stat.st_mtime_ns)
             continue
-        for folder, dirs, files in os.walk(root):
-            dirs.sort()
-            for name in sorted(files):
-                path = os.path.join(folder, name)
-                try:
-                    stat = os.stat(path)
-                except OSError:
-                    continue
-                digest.update(f"{path}\0{stat.st_size}:{stat.st_mtime_ns}\n".encode())
-                newest = max(newest, stat.st_mtime_ns)
+        if not root.is_dir():
+            continue
+        problems: list[Problem] = []
+        for path in walk_files(root, site_root, problems, problems, hidden_files=()):
+            try:
+                stat = os.stat(path)
+            except OSError:
+                digest.update(f"{path}\0unreadable\n".encode())
+                continue
+            digest.update(f"{path}\0{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+            newest = max(newest, stat.st_mtime_ns)
+        digest.update(repr(problems).encode())
     return digest.hexdigest(), newest

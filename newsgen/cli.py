@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -139,9 +143,9 @@ def run_build(args: argparse.Namespace) -> int:
     )
     result = build(config, force=args.force, jobs=args.jobs, use_cache=not args.no_cache)
     for notice in result.notices:
-        print(f"note: {notice}", file=sys.stderr)
+        print(f"note: {printable(str(notice))}", file=sys.stderr)
     for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {printable(str(warning))}", file=sys.stderr)
     if args.print_next_publish:
         if result.next_publish:
             print(result.next_publish.isoformat(timespec="seconds"))
@@ -175,23 +179,66 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.command == "build":
-            return run_build(args)
-        if args.command == "serve":
-            return run_serve(args)
-        if hasattr(args, "run"):
-            code: int = args.run(args)
-            return code
-        parser.error(f"unknown command {args.command}")
+        with _sigterm_as_interrupt():
+            if args.command == "build":
+                return run_build(args)
+            if args.command == "serve":
+                return run_serve(args)
+            if hasattr(args, "run"):
+                code: int = args.run(args)
+                return code
+            parser.error(f"unknown command {args.command}")
     except NewsgenError as exc:
         if args.debug:
             traceback.print_exc()
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("interrupted: the previous site was left as it was", file=sys.stderr)
-        return 130
+    except OSError as exc:  # a file-system problem no stage put into words
+        if args.debug:
+            traceback.print_exc()
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {printable(where + (exc.strerror or str(exc)))}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt as exc:
+        print("interrupted: nothing half-built was published (the output folder holds the "
+              "previous site, or the new one if it was already swapped in)", file=sys.stderr)
+        return 128 + signal.SIGTERM if isinstance(exc, Terminated) else 130
     return EXIT_USAGE
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that a build stops and cleans up the same way."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def printable(text: str) -> str:
+    """A message safe for a terminal: control characters from file names or front matter
+    (an escape sequence, a right-to-left override) are shown as escapes, not obeyed."""
+    shown = []
+    for ch in text:
+        if ch == "\n" or (unicodedata.category(ch) not in ("Cc", "Cs") and ch not in _BIDI):
+            shown.append(ch)
+        else:
+            shown.append(f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+    return "".join(shown)
 
 
 if __name__ == "__main__":

@@ -62,6 +62,8 @@ class SiteConfig:
     # Author slug -> what the config says about them (keys given by name are slugified).
     authors: dict[str, AuthorInfo] = field(default_factory=dict, hash=False)
     search: bool = False  # load_config: on when Pagefind is installed, unless set
+    body_html: str = "allow"  # raw HTML in article bodies: allow, escape or sanitize
+    max_article_mb: int = 5  # a larger article file is an error, never read
     articles_dir: Path = field(default=Path("articles"))
     templates_dir: Path = field(default=Path("templates"))
     static_dir: Path = field(default=Path("static"))
@@ -119,11 +121,12 @@ class SiteConfig:
 
 
 _STR_KEYS = ("title", "description", "language", "source")
-_INT_KEYS = {"per_page": 1, "related_limit": 0, "feed_limit": 1, "summary_length": 20}
+_INT_KEYS = {"per_page": 1, "related_limit": 0, "feed_limit": 1, "summary_length": 20,
+             "max_article_mb": 1}
 _PATH_KEYS = ("articles_dir", "templates_dir", "static_dir", "output_dir", "cache_dir")
 KNOWN_KEYS = frozenset(
     (*_STR_KEYS, *_INT_KEYS, *_PATH_KEYS, "base_url", "timezone", "permalink", "feeds",
-     "feed_content", "logo", "authors", "markdown_engine", "search")
+     "feed_content", "logo", "authors", "markdown_engine", "search", "body_html")
 )
 
 
@@ -215,6 +218,12 @@ def _validate(raw: dict[Any, Any], shown: str) -> tuple[dict[str, Any], list[Pro
                 bad(key, f"must be true or false, not {_type_name(value)}")
             elif value and not _search_default():
                 bad(key, "needs Pagefind: pip install 'newsgen[search]'")
+            else:
+                values[key] = value
+        elif key == "body_html":
+            message = check_body_html(value)
+            if message:
+                bad(key, message)
             else:
                 values[key] = value
         elif key == "permalink":
@@ -344,6 +353,17 @@ def _search_default() -> bool:
     from newsgen.search import search_available
 
     return search_available()
+
+
+def check_body_html(value: object) -> str | None:
+    """Why ``value`` cannot be the raw-HTML policy, or None when it can."""
+    from newsgen.rawhtml import POLICIES, sanitizer_available
+
+    if value not in POLICIES:
+        return f"must be one of {', '.join(POLICIES)}, not {value!r}"
+    if value == "sanitize" and not sanitizer_available():
+        return "'sanitize' needs the nh3 package: pip install 'newsgen[sanitize]'"
+    return None
 
 
 def _check_base_url(value: object, where: str) -> list[Problem]:

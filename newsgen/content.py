@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import html
-import os
 import re
+import stat
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -21,11 +22,13 @@ from newsgen.config import SiteConfig
 from newsgen.errors import ContentError, Problem, display_path
 from newsgen.frontmatter import FrontMatter, FrontMatterError, split_front_matter
 from newsgen.links import find_refs
-from newsgen.markup import convert_markdown, first_paragraph_text, truncate_words, word_count
+from newsgen.markup import first_paragraph_text, truncate_words, word_count
 from newsgen.models import Article, Correction, Heading, Tag
 from newsgen.parallel import map_chunks
 from newsgen.progress import Progress
+from newsgen.rawhtml import convert_body
 from newsgen.suggest import did_you_mean
+from newsgen.walk import walk_files
 
 KNOWN_KEYS = frozenset({
     "title", "date", "source", "source_url", "topics", "summary", "author", "slug",
@@ -45,7 +48,9 @@ class _Checker:
         self.warnings: list[Problem] = []
 
     def error(self, key: str, message: str) -> None:
-        self.errors.append(Problem(self.source, message, self.fm.line_of(key)))
+        # A missing key (or one written in flow style) has no line of its own: point at
+        # the front matter's opening '---'.
+        self.errors.append(Problem(self.source, message, self.fm.line_of(key) or 1))
 
     def missing(self, key: str) -> None:
         """A required key is absent or empty; point at a misspelling of it if there is one."""
@@ -59,7 +64,7 @@ class _Checker:
         self.error(key, f"'{key}' is missing")
 
     def warn(self, key: str, message: str) -> None:
-        self.warnings.append(Problem(self.source, message, self.fm.line_of(key)))
+        self.warnings.append(Problem(self.source, message, self.fm.line_of(key) or 1))
 
     def text(self, key: str, *, required: bool = False) -> str | None:
         value = self.fm.data.get(key)
@@ -193,11 +198,16 @@ def parse_datetime(value: object, config: SiteConfig) -> datetime:
         raise ValueError(f"expected a date like 2024-01-30, not {_describe(value)}")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=config.tz)
-    return moment.astimezone(config.tz)
+    try:
+        return moment.astimezone(config.tz)
+    except OverflowError:  # 9999-12-31 23:00-05:00 is in the year 10000 in UTC
+        raise ValueError(f"'{value}' is out of the range of dates") from None
 
 
 def is_safe_url(value: str) -> bool:
     """Only web links and site paths may become links: no ``javascript:``, ``data:`` …"""
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        return False  # browsers drop some control characters: "java\x0bscript:"
     parts = urlsplit(value)
     if parts.scheme:
         return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
@@ -278,11 +288,15 @@ def parse_article(text: str, source: str, config: SiteConfig) -> tuple[Article, 
                         + (f" (did you mean '{hint}'?)" if hint else "")
                         + ": kept as article.extra")
 
+    if not fm.body.strip():
+        check.errors.append(Problem(source, "the article has no text: write it below the "
+                                            "closing '---'", fm.body_line - 1))
+
     if check.errors:
         raise ContentError(check.errors)
     assert title is not None and moment is not None
 
-    body_html, toc_tokens = convert_markdown(fm.body, config.markdown_engine)
+    body_html, toc_tokens = convert_body(fm.body, config.markdown_engine, config.body_html)
     if summary is None:
         summary = truncate_words(first_paragraph_text(body_html), config.summary_length)
     article = Article(
@@ -309,14 +323,15 @@ def table_of_contents(tokens: Sequence[Mapping[str, Any]]) -> tuple[Heading, ...
                  for t in tokens)
 
 
-def find_article_files(config: SiteConfig) -> Iterator[Path]:
-    """Every ``.md`` file under the articles folder, sorted; hidden files are skipped."""
-    root = config.articles_dir
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
-        for name in sorted(files):
-            if name.endswith(".md") and not name.startswith("."):
-                yield Path(folder) / name
+def find_article_files(config: SiteConfig, warnings: list[Problem] | None = None,
+                       errors: list[Problem] | None = None) -> Iterator[Path]:
+    """Every ``.md`` file under the articles folder, sorted; hidden files are skipped and
+    symlinks leading outside the site are not followed (see ``walk_files``)."""
+    for path in walk_files(config.articles_dir, config.root,
+                           [] if warnings is None else warnings,
+                           [] if errors is None else errors, hidden_dirs=(".", "_")):
+        if path.name.endswith(".md"):
+            yield path
 
 
 @dataclass(frozen=True)
@@ -337,7 +352,17 @@ def read_article(path: Path, config: SiteConfig) -> Parsed:
     """Read one file and parse it; every problem is recorded, nothing raised."""
     source = display_path(path, config.root)
     try:
-        stat = path.stat()
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            problem = Problem(source, "not a regular file (a pipe or a device?): not read")
+            return Parsed(path, 0, 0, "", None, errors=(problem,))
+        limit = config.max_article_mb * 1024 * 1024
+        if info.st_size > limit:
+            problem = Problem(
+                source, f"{info.st_size / 1024 / 1024:.1f} MB is more than max_article_mb "
+                        f"({config.max_article_mb} MB): split the article, or raise "
+                        f"max_article_mb in newsgen.yaml")
+            return Parsed(path, 0, 0, "", None, errors=(problem,))
         data = path.read_bytes()
     except OSError as exc:
         problem = Problem(source, f"cannot read: {exc.strerror}")
@@ -347,6 +372,9 @@ def read_article(path: Path, config: SiteConfig) -> Parsed:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
+            if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+                raise ContentError([Problem(source, "saved as UTF-16 text: save the file as "
+                                                    "UTF-8", 1)]) from exc
             line = data.count(b"\n", 0, exc.start) + 1
             raise ContentError(
                 [Problem(source, f"not valid UTF-8 text (byte 0x{data[exc.start]:02x}); "
@@ -354,8 +382,8 @@ def read_article(path: Path, config: SiteConfig) -> Parsed:
             ) from exc
         article, warnings = parse_article(text, source, config)
     except ContentError as exc:
-        return Parsed(path, stat.st_mtime_ns, stat.st_size, digest, None, errors=exc.problems)
-    return Parsed(path, stat.st_mtime_ns, stat.st_size, digest, article, tuple(warnings))
+        return Parsed(path, info.st_mtime_ns, info.st_size, digest, None, errors=exc.problems)
+    return Parsed(path, info.st_mtime_ns, info.st_size, digest, article, tuple(warnings))
 
 
 Loaded = tuple[list[Article], list[Problem], list[Problem], dict[Path, Parsed]]
@@ -390,13 +418,10 @@ def collect_articles(config: SiteConfig, jobs: int = 1,
     previous = previous or {}
     records: dict[Path, Parsed] = {}
     warnings: list[Problem] = []
+    errors: list[Problem] = []
     order: list[Path] = []
     todo: list[Path] = []
-    for path in find_article_files(config):
-        if path.is_symlink() and not path.resolve().is_relative_to(config.root):
-            warnings.append(Problem(display_path(path, config.root),
-                                    "symlink leads outside the site: not published"))
-            continue
+    for path in find_article_files(config, warnings, errors):
         order.append(path)
         known = previous.get(path)
         reused = _still_valid(path, known, racy_after_ns) if known else None
@@ -411,7 +436,6 @@ def collect_articles(config: SiteConfig, jobs: int = 1,
         progress.advance(len(chunk))
     progress.done()
     articles: list[Article] = []
-    errors: list[Problem] = []
     for path in order:
         parsed = records[path]
         warnings.extend(parsed.warnings)
@@ -426,18 +450,18 @@ def _still_valid(path: Path, known: Parsed, racy_after_ns: int) -> Parsed | None
     if known.article is None:
         return None
     try:
-        stat = path.stat()
-        if ((stat.st_mtime_ns, stat.st_size) == (known.mtime_ns, known.size)
-                and stat.st_mtime_ns < racy_after_ns):
+        info = path.stat()
+        if ((info.st_mtime_ns, info.st_size) == (known.mtime_ns, known.size)
+                and info.st_mtime_ns < racy_after_ns):
             return known
-        if stat.st_size != known.size:
+        if info.st_size != known.size or not stat.S_ISREG(info.st_mode):
             return None
         digest = hashlib.sha1(path.read_bytes()).hexdigest()
     except OSError:
         return None
     if digest != known.digest:
         return None
-    return dataclasses.replace(known, mtime_ns=stat.st_mtime_ns)
+    return dataclasses.replace(known, mtime_ns=info.st_mtime_ns)
 
 
 def _read_chunk(paths: Sequence[Path], config: SiteConfig) -> list[Parsed]:

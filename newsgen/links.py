@@ -17,16 +17,15 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import html
-import os
 import posixpath
 import re
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 from newsgen.config import SiteConfig
 from newsgen.errors import Problem, display_path
 from newsgen.models import Article, Ref
+from newsgen.walk import walk_files
 
 _TAG = re.compile(r"<(a|img)\s([^>]*)>", re.IGNORECASE)
 _ATTR = re.compile(r"""([^\s=/>"']+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""")
@@ -98,19 +97,18 @@ def _locate(body: str, target: str, start: int) -> int | None:
 
 
 def static_files(config: SiteConfig) -> frozenset[str]:
-    """Paths under ``/static/`` that a build publishes: the theme's and the site's files
-    (hidden ones are not copied, so they do not count)."""
+    """Paths under ``/static/`` that a build publishes: the theme's and the site's files,
+    found as the build copies them (``walk_files``: hidden files and symlinks leading
+    outside the site are not copied, so they do not count)."""
     from newsgen.render import THEME_DIR
 
     names: set[str] = set()
+    skipped: list[Problem] = []  # the build reports these when it copies the folder
     for folder in (THEME_DIR / "static", config.static_dir):
         if not folder.is_dir():
             continue
-        for here, dirs, files in os.walk(folder):
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
-            for name in files:
-                if not name.startswith("."):
-                    names.add((Path(here) / name).relative_to(folder).as_posix())
+        for path in walk_files(folder, config.root, skipped, skipped):
+            names.add(path.relative_to(folder).as_posix())
     return frozenset(names)
 
 

@@ -16,14 +16,17 @@ import json
 import os
 import shutil
 import signal
+import stat
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from newsgen import __version__
 from newsgen.config import SiteConfig
-from newsgen.errors import OutputError, Problem, display_path
+from newsgen.errors import ContentError, OutputError, Problem, display_path
 from newsgen.pages import Page
+from newsgen.walk import walk_files
 
 MARKER = ".newsgen-build"
 
@@ -42,7 +45,11 @@ def check_output_dir(config: SiteConfig, *, force: bool = False) -> None:
                               f"choose another --output")
     if out.exists() and not out.is_dir():
         raise OutputError(f"output path {out} exists and is not a folder")
-    if out.is_dir() and not (out / MARKER).exists() and any(out.iterdir()) and not force:
+    try:
+        foreign = out.is_dir() and not (out / MARKER).exists() and any(out.iterdir())
+    except OSError as exc:
+        raise OutputError(f"cannot read output folder {out}: {exc.strerror}") from exc
+    if foreign and not force:
         raise OutputError(f"output folder {out} is not empty and was not written by newsgen: "
                           f"refusing to replace it (empty it, choose another --output, "
                           f"or pass --force)")
@@ -52,20 +59,44 @@ def check_output_dir(config: SiteConfig, *, force: bool = False) -> None:
 def output_lock(config: SiteConfig) -> Iterator[None]:
     """Only one build at a time may write one output folder."""
     out = config.output_dir
-    out.parent.mkdir(parents=True, exist_ok=True)
     lock_path = out.parent / f".{out.name}.newsgen-lock"
-    with open(lock_path, "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise OutputError(f"another newsgen build is writing {out}: "
-                              f"wait for it to finish") from None
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        handle = _acquire(lock_path, out)
+    except OSError as exc:
+        raise OutputError(f"cannot create the lock file {lock_path}: {exc.strerror}") from exc
+    with handle:
         try:
             yield
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            # Removed while still locked: a build that opened the old file re-checks it.
             with contextlib.suppress(OSError):
                 lock_path.unlink()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _acquire(lock_path: Path, out: Path) -> IO[str]:
+    while True:
+        handle = open(lock_path, "a+")  # noqa: SIM115 (returned open: it holds the lock)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip()
+            handle.close()
+            process = f" (process {holder})" if holder.isdigit() else ""
+            raise OutputError(f"another newsgen build{process} is writing {out}: "
+                              f"wait for it to finish") from None
+        try:
+            current = os.stat(lock_path).st_ino == os.fstat(handle.fileno()).st_ino
+        except FileNotFoundError:
+            current = False
+        if current:
+            handle.truncate(0)
+            handle.write(f"{os.getpid()}\n")
+            handle.flush()
+            return handle
+        handle.close()  # the build that held it just removed it: take the new one
 
 
 def find_collisions(pages: Iterable[Page]) -> None:
@@ -78,23 +109,36 @@ def find_collisions(pages: Iterable[Page]) -> None:
 
 
 class Staging:
-    """A new site tree, built beside the output folder and swapped in by ``publish``."""
+    """A new site tree, built beside the output folder and swapped in by ``publish``.
+
+    Only made under ``output_lock``: folders left by a build that was killed outright
+    (``kill -9``, a power cut) are removed then, since no other build can own them.
+    """
 
     def __init__(self, out: Path) -> None:
         self.out = out
         self.path = out.parent / f".{out.name}.newsgen-tmp-{os.getpid()}"
-        if self.path.exists():
-            shutil.rmtree(self.path)
-        self.path.mkdir(parents=True)
+        try:
+            if not journal_path(out).exists():  # else its staging folder is still needed
+                leftovers = (f".{out.name}.newsgen-tmp-", f".{out.name}.newsgen-old-")
+                for stale in out.parent.iterdir():
+                    if stale.name.startswith(leftovers) and stale.is_dir():
+                        shutil.rmtree(stale, ignore_errors=True)
+            self.path.mkdir(parents=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create {self.path}: {exc.strerror}") from exc
         self._root = str(self.path)
         self._folders: set[str] = {self._root}
         self.written: set[str] = set()  # staged in this build
         self.current: set[str] = set()  # every file the output will hold
 
     def write(self, relative: str, text: str) -> None:
-        dest = self._inside(relative)
-        with open(dest, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        try:
+            dest = self._inside(relative)
+            with open(dest, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+        except OSError as exc:
+            raise _write_error(Path(self._root, relative), exc) from exc
         self.written.add(relative)
         self.current.add(relative)
 
@@ -114,32 +158,54 @@ class Staging:
 
     def copy_tree(self, source: Path, prefix: str, root: Path,
                   incremental: bool = False) -> list[Problem]:
-        """Copy a static folder; a symlink leading outside ``root`` is skipped with a warning.
-        ``incremental``: a file whose published copy has its size and mtime is kept."""
+        """Copy a static folder (see ``walk_files``): a symlink leading outside ``root`` is
+        skipped with a warning, a file that cannot be read (a broken link, a pipe) is an
+        error naming it. ``incremental``: a file whose published copy has its size and
+        mtime is kept."""
         warnings: list[Problem] = []
+        errors: list[Problem] = []
         if not source.is_dir():
             return warnings
-        for folder, dirs, files in os.walk(source):
-            here = Path(folder)
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(files):
-                if name.startswith("."):
-                    continue
-                src = here / name
-                if src.is_symlink() and not src.resolve().is_relative_to(root):
-                    warnings.append(Problem(display_path(src, root),
-                                            "symlink leads outside the site: not published"))
-                    continue
-                relative = f"{prefix}/{src.relative_to(source).as_posix()}"
-                if incremental and _same_file(src, self.out / relative):
-                    self.written.discard(relative)  # an earlier folder's copy is not wanted
-                    self.current.add(relative)
-                    continue
+        for src in walk_files(source, root, warnings, errors):
+            relative = f"{prefix}/{src.relative_to(source).as_posix()}"
+            if incremental and _same_file(src, self.out / relative):
+                self.written.discard(relative)  # an earlier folder's copy is not wanted
+                self.current.add(relative)
+                continue
+            try:
                 dest = self._inside(relative)
-                shutil.copy2(src, dest)  # keeps the source's mtime: rsync-friendly
+            except OSError as exc:
+                raise _write_error(Path(self._root, relative), exc) from exc
+            problem = self._copy(src, dest)
+            if problem:
+                errors.append(Problem(display_path(src, root), problem))
+            else:
                 self.written.add(relative)
                 self.current.add(relative)
+        if errors:
+            raise ContentError(errors)
         return warnings
+
+    @staticmethod
+    def _copy(src: Path, dest: str) -> str | None:
+        """Copy one file with its mtime (rsync-friendly, and what ``_same_file`` compares);
+        why it cannot be read, or None. Writing problems raise."""
+        try:
+            if not stat.S_ISREG(os.stat(src).st_mode):  # opening a pipe would wait forever
+                return "not a regular file (a pipe or a device?): not published"
+            reader = open(src, "rb")  # noqa: SIM115 (closed below: read errors differ)
+        except OSError as exc:
+            return f"cannot read: {exc.strerror}"
+        with reader:
+            try:
+                with open(dest, "wb") as writer:
+                    shutil.copyfileobj(reader, writer, 1024 * 1024)
+                shutil.copystat(src, dest)
+            except OSError as exc:
+                if exc.filename is None or exc.filename == dest:
+                    raise _write_error(Path(dest), exc) from exc
+                return f"cannot read: {exc.strerror}"
+        return None
 
     def _inside(self, relative: str) -> str:
         """The staging path of ``relative``, its folder created. The staging tree is new and
@@ -154,30 +220,55 @@ class Staging:
         return os.path.join(folder, parts[-1])
 
     def publish(self) -> None:
-        """Swap the staging tree in place of the output folder."""
-        self._write_marker(self.path)
+        """Swap the staging tree in place of the output folder.
+
+        Ctrl-C and SIGTERM wait until the swap is over (they take effect right after it):
+        between its two renames there is no site at all.
+        """
+        try:
+            self._write_marker(self.path)
+        except OSError as exc:
+            raise _write_error(self.path / MARKER, exc) from exc
         old = self.out.parent / f".{self.out.name}.newsgen-old-{os.getpid()}"
-        if self.out.exists():
-            os.rename(self.out, old)
-        os.rename(self.path, self.out)
-        if old.exists():
-            shutil.rmtree(old, ignore_errors=True)
+        with _signals_held():
+            try:
+                if self.out.exists():
+                    os.rename(self.out, old)
+                try:
+                    os.rename(self.path, self.out)
+                except OSError:
+                    if old.exists():
+                        os.rename(old, self.out)
+                    raise
+            except OSError as exc:
+                raise OutputError(f"cannot replace {self.out}: {exc.strerror}") from exc
+        # Interrupted here, the old tree is left behind: the next build removes it.
+        shutil.rmtree(old, ignore_errors=True)
 
     def commit(self, stale: Iterable[str]) -> None:
-        """Move the staged files into the output folder and delete ``stale`` ones there."""
+        """Move the staged files into the output folder and delete ``stale`` ones there.
+
+        Ctrl-C and SIGTERM wait until the commit is over. A commit that fails half-way (or
+        a machine that stops) is completed from its journal by the next build."""
         journal = journal_path(self.out)
         plan = {"staging": self._root, "moves": sorted(self.written),
                 "deletes": sorted(set(stale) - self.written)}
         temporary = journal.with_name(journal.name + ".tmp")
-        temporary.write_text(json.dumps(plan), encoding="utf-8")
-        os.replace(temporary, journal)  # from here on, the commit will be completed
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         try:
-            _apply(self.out, plan)
-            self._write_marker(self.out)
-            journal.unlink()
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+            temporary.write_text(json.dumps(plan), encoding="utf-8")
+            os.replace(temporary, journal)  # from here on, the commit will be completed
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            raise _write_error(temporary, exc) from exc
+        with _signals_held():
+            try:
+                _apply(self.out, plan)
+                self._write_marker(self.out)
+                journal.unlink()
+            except OSError as exc:
+                raise OutputError(f"cannot update {self.out}: {exc.strerror or exc} (the next "
+                                  f"build completes the update from {journal})") from exc
         shutil.rmtree(self.path, ignore_errors=True)
 
     @staticmethod
@@ -265,3 +356,22 @@ def _apply(out: Path, plan: dict[str, Any]) -> None:
             except OSError:
                 break
             folder = os.path.dirname(folder)
+
+
+def _write_error(dest: Path, exc: OSError) -> OutputError:
+    return OutputError(f"cannot write {dest}: {exc.strerror or exc} (the published site "
+                       f"was not changed)")
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM until the block is over (main thread only: handlers run there)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsgen.frontmatter import FrontMatterError, split_front_matter
+from newsgen.frontmatter import MAX_DEPTH, FrontMatterError, split_front_matter
 
 SOURCE = "articles/story.md"
 
@@ -165,3 +165,85 @@ def test_key_lines_follow_the_file_not_the_yaml_block() -> None:
     assert fm.line_of("topics") == 5
     assert fm.line_of("date") == 8
     assert fm.data["topics"] == ["a", "b"]
+
+
+# --- hostile YAML ------------------------------------------------------------------------
+
+
+def test_ampersands_and_asterisks_inside_text_are_fine() -> None:
+    fm = split_front_matter("---\ntitle: Q&A on *stars*\nsummary: 'A & B'\n---\nBody.\n",
+                            SOURCE)
+
+    assert fm.data == {"title": "Q&A on *stars*", "summary": "A & B"}
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("---\ntitle: x\na: &a [1, 2]\nb: *a\n---\n", 3),
+    ("---\ntitle: x\nsummary: *Breaking news\n---\n", 3),
+    ("---\ntitle: &t x\n---\n", 2),
+])
+def test_anchors_and_aliases_are_refused_at_their_line(text: str, line: int) -> None:
+    problem = problem_of(text)
+
+    assert problem.line == line
+    assert "anchors and aliases" in problem.message
+    assert "quotes" in problem.message
+
+
+def test_emphasis_at_the_start_of_a_value_asks_for_quotes() -> None:
+    problem = problem_of("---\ntitle: x\nsummary: *Breaking* news\n---\n")
+
+    assert problem.line == 3
+    assert "must be put in quotes" in problem.message
+
+
+def test_nesting_up_to_the_limit_is_fine_and_beyond_it_is_refused() -> None:
+    def nested(levels: int) -> str:  # the front matter mapping itself is the first level
+        return "---\ntitle: x\nx: " + "[" * (levels - 1) + "1" + "]" * (levels - 1) + "\n---\n"
+
+    assert split_front_matter(nested(MAX_DEPTH), SOURCE).data["title"] == "x"
+    problem = problem_of(nested(MAX_DEPTH + 1))
+    assert problem.line == 3
+    assert f"nested more than {MAX_DEPTH} levels deep" in problem.message
+
+
+def test_a_key_given_twice_is_an_error_naming_both_lines() -> None:
+    problem = problem_of("---\ntitle: x\nsummary: a\ntitle: y\n---\n")
+
+    assert problem.line == 4
+    assert "'title' is given twice (first on line 2)" in problem.message
+
+
+def test_merge_keys_without_aliases_are_not_duplicates() -> None:
+    fm = split_front_matter("---\ntitle: x\nmeta:\n  <<: {a: 1}\n  b: 2\n---\n", SOURCE)
+
+    assert fm.data["meta"] == {"a": 1, "b": 2}
+
+
+@pytest.mark.parametrize(("text", "fragment"), [
+    ("---\ntitle: x\nviews: " + "9" * 5000 + "\n---\n", "number is too long"),
+    ("---\ntitle: x\ndate: !!timestamp 2021-02-30\n---\n", "cannot read this value"),
+    ("---\ntitle: x\ntopics: !!python/tuple [a]\n---\n", "'!!python/tuple' is not allowed"),
+    ("---\ntitle: x\nbell: \x07\n---\n", "control character U+0007"),
+])
+def test_values_python_cannot_build_are_reported_at_their_line(text: str, fragment: str) -> None:
+    problem = problem_of(text)
+
+    assert problem.line == 3
+    assert fragment in problem.message
+
+
+@pytest.mark.parametrize("value", ["!!timestamp", "!!timestamp yesterday", "!!float x",
+                                   "!!int 1.5", "!!bool maybe"])
+def test_explicit_tags_on_values_that_do_not_fit_them_are_reported(value: str) -> None:
+    problem = problem_of(f"---\ntitle: x\nwhen: {value}\n---\n")
+
+    assert problem.line == 3
+    assert "cannot read this value" in problem.message
+
+
+def test_accents_typed_as_combining_marks_are_composed() -> None:
+    fm = split_front_matter("---\ntitle: Vie\u0323\u0302t Nam\n---\nCafe\u0301\n", SOURCE)
+
+    assert fm.data["title"] == "Việt Nam"
+    assert fm.body == "Café\n"

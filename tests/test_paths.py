@@ -1,0 +1,234 @@
+"""Paths: nothing a slug, topic, author, file name or symlink says can make a build read
+outside the site or write outside the output folder, and symlink loops end."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO, article
+
+from newsgen.cli import main
+from newsgen.config import load_config
+from newsgen.content import find_article_files
+
+SECRET = "TOP-SECRET-CONTENT"
+
+
+@pytest.fixture(autouse=True)
+def fixed_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")  # 2025-01-01
+
+
+def build(root: Path, out: Path, *extra: str) -> int:
+    return main(["build", "--site", str(root), "--output", str(out),
+                 "--base-url", "https://news.example.com/", *extra])
+
+
+def everything_under(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): (p.read_bytes() if p.is_file() else b"")
+            for p in sorted(folder.rglob("*"))}
+
+
+def published_text(out: Path) -> str:
+    return "\n".join(p.read_text("utf-8", errors="replace")
+                     for p in out.rglob("*") if p.is_file())
+
+
+# --- hostile names --------------------------------------------------------------------------
+
+HOSTILE = ["../../../../tmp/newsgen-escape", "/etc/passwd", "..\\..\\windows\\system32",
+           "C:\\evil", "~/.ssh/authorized_keys", "..%2f..%2fetc", "a/../../../b",
+           "\u2215etc\u2215passwd", ".", "-rf *"]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_slug_topic_and_author_stay_inside_the_output(
+        make_site, tmp_path: Path, value: str) -> None:
+    files = {
+        "articles/a.md": article("Plain title", slug=value, topics=[value, "Safe"],
+                                 author=[value], source=value),
+        "articles/b.md": article(value + " headline", date="2024-01-29",
+                                 topics=[value + " 2"]),
+    }
+    root = make_site(files)
+    out = tmp_path / "out"
+    outside_before = {p for p in tmp_path.rglob("*") if not p.is_relative_to(out)}
+
+    code = build(root, out)
+
+    outside_after = {p for p in tmp_path.rglob("*") if not p.is_relative_to(out)}
+    assert outside_after == outside_before
+    if code == 0:
+        for path in out.rglob("*"):
+            assert path.resolve().is_relative_to(out.resolve())
+            assert ".." not in path.relative_to(out).parts
+            assert "\\" not in path.name
+    assert not Path("/tmp/newsgen-escape").exists()
+
+
+@pytest.mark.parametrize("name", ["x..md", "%2e%2e%2f.md", "a\\..\\..\\b.md", "-rf .md", " .md",
+                                  "new\nline.md", "tab\there.md", "caf\u00e9.md", "e\u0301.md"])
+def test_hostile_file_names_are_read_and_never_become_paths(
+        make_site, tmp_path: Path, name: str) -> None:
+    root = make_site({f"articles/{name}": article("Named oddly")})
+    out = tmp_path / "out"
+
+    assert build(root, out) == 0
+
+    assert (out / "2024" / "01" / "named-oddly" / "index.html").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "site"]
+
+
+def test_file_name_that_is_not_utf8_is_reported_without_a_crash(
+        make_site, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_site({})
+    raw = os.path.join(os.fsencode(root / "articles"), b"caf\xe9\x1b[31m.md")
+    with open(raw, "wb") as handle:
+        handle.write(b"---\ntitle: x\n---\nBody\n")
+
+    assert build(root, tmp_path / "out") == 1
+
+    err = capsys.readouterr().err
+    assert "'date' is missing" in err
+    assert "\x1b" not in err  # the escape sequence is shown, not sent to the terminal
+    assert "\\x1b[31m.md" in err
+
+
+# --- symlinks -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    """A folder beside the site with a secret file and a secret article."""
+    folder = tmp_path / "outside"
+    folder.mkdir()
+    (folder / "secret.txt").write_text(SECRET, encoding="utf-8")
+    (folder / "secret.md").write_text(article("Secret story", body=SECRET), encoding="utf-8")
+    return folder
+
+
+def test_symlinks_leading_outside_the_site_are_not_followed(
+        make_site, tmp_path: Path, outside: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_site({"articles/a.md": article("Public story"), "static/ok.txt": "ok"})
+    (root / "articles" / "leak.md").symlink_to(outside / "secret.md")
+    (root / "articles" / "leak-dir").symlink_to(outside)
+    (root / "static" / "leak.txt").symlink_to(outside / "secret.txt")
+    (root / "static" / "leak-dir").symlink_to(outside)
+    (root / "static" / "passwd").symlink_to("/etc/passwd")
+    out = tmp_path / "out"
+
+    assert build(root, out) == 0
+
+    err = capsys.readouterr().err
+    for name in ("articles/leak.md", "articles/leak-dir", "static/leak.txt",
+                 "static/leak-dir", "static/passwd"):
+        assert f"warning: {name}: symlink leads outside the site: not followed" in err
+    assert SECRET not in published_text(out)
+    assert "root:" not in published_text(out)
+    assert (out / "static" / "ok.txt").read_text() == "ok"
+    assert not (out / "static" / "leak.txt").exists()
+
+
+def test_strict_turns_an_outside_symlink_into_an_error(
+        make_site, tmp_path: Path, outside: Path) -> None:
+    root = make_site({"articles/a.md": article("Public story")})
+    (root / "articles" / "leak.md").symlink_to(outside / "secret.md")
+
+    assert build(root, tmp_path / "out", "--strict") == 1
+
+    assert not (tmp_path / "out").exists()
+
+
+def test_symlinks_within_the_site_are_followed(make_site, tmp_path: Path) -> None:
+    root = make_site({
+        "articles/a.md": article("Public story"),
+        "shared/wire/b.md": article("Wire story", date="2024-01-29"),
+        "shared/logo.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>",
+    })
+    (root / "articles" / "wire").symlink_to(root / "shared" / "wire")
+    (root / "static").mkdir()
+    (root / "static" / "logo.svg").symlink_to(Path("..") / "shared" / "logo.svg")
+    out = tmp_path / "out"
+
+    assert build(root, out) == 0
+
+    assert (out / "2024" / "01" / "wire-story" / "index.html").is_file()
+    assert (out / "static" / "logo.svg").read_text().startswith("<svg")
+
+
+def test_symlink_loops_end_with_a_warning(make_site, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_site({"articles/a/a.md": article("Public story"),
+                      "shared/s.md": article("Shared story", date="2024-01-29")})
+    (root / "articles" / "a" / "up").symlink_to("..")
+    (root / "articles" / "self").symlink_to(".")
+    (root / "shared" / "back").symlink_to(root / "articles")
+    (root / "articles" / "shared").symlink_to(root / "shared")
+    (root / "static").mkdir()
+    (root / "static" / "loop").symlink_to(root / "static")
+
+    assert build(root, tmp_path / "out") == 0
+
+    err = capsys.readouterr().err
+    for name in ("articles/a/up", "articles/self", "articles/shared/back", "static/loop"):
+        assert f"warning: {name}: symlinked folder leads back" in err
+    assert (tmp_path / "out" / "2024" / "01" / "shared-story" / "index.html").is_file()
+
+
+def test_find_article_files_reads_each_file_once_through_loops(make_site) -> None:
+    root = make_site({"articles/a/a.md": article("A"), "articles/b.md": article("B")})
+    (root / "articles" / "a" / "up").symlink_to("..")
+    (root / "articles" / "again").symlink_to("a")
+    warnings: list = []
+
+    found = list(find_article_files(load_config(root), warnings, []))
+
+    assert [p.relative_to(root).as_posix() for p in found] == ["articles/b.md",
+                                                               "articles/a/a.md"]
+    assert len(warnings) == 2
+
+
+@pytest.mark.parametrize("where", ["articles/loop.md", "static/loop.css"])
+def test_a_looping_or_broken_symlinked_file_is_an_error_naming_it(
+        make_site, tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str) -> None:
+    root = make_site({"articles/a.md": article("Public story")})
+    (root / where).parent.mkdir(exist_ok=True)
+    (root / where).symlink_to((root / where).name)  # itself
+    broken = root / Path(where).parent / "broken.txt"
+    broken.symlink_to("no-such-file")
+
+    assert build(root, tmp_path / "out") == 1
+
+    err = capsys.readouterr().err
+    assert f"{where}: cannot read: Too many levels of symbolic links" in err
+    assert "Traceback" not in err
+
+
+def test_a_broken_symlink_in_static_is_an_error_naming_it(
+        make_site, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_site({"articles/a.md": article("Public story"), "static/ok.txt": "ok"})
+    (root / "static" / "gone.png").symlink_to("deleted.png")
+
+    assert build(root, tmp_path / "out") == 1
+
+    err = capsys.readouterr().err
+    assert "static/gone.png: cannot read: No such file or directory" in err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("where", ["articles/pipe.md", "static/pipe.txt"])
+def test_a_named_pipe_is_an_error_not_a_hang(make_site, tmp_path: Path, where: str) -> None:
+    root = make_site({"articles/a.md": article("Public story")})
+    (root / where).parent.mkdir(exist_ok=True)
+    os.mkfifo(root / where)
+
+    run = subprocess.run([sys.executable, "-m", "newsgen", "build", "--site", str(root),
+                          "--output", str(tmp_path / "out"), "--base-url", "https://x.org/"],
+                         cwd=REPO, capture_output=True, text=True, timeout=60, check=False)
+
+    assert run.returncode == 1
+    assert f"{where}: not a regular file" in run.stderr
