@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from conftest import REPO, article
 
 GIB = 1024 ** 3

@@ -5,13 +5,14 @@ from __future__ import annotations
 import sys
 
 import pytest
-from conftest import article, write_files
-from helpers_site import Built, build_at
 from test_escaping import FORBIDDEN, problems_in
 from test_links import Site
 
 from newsgen.cli import main
 from newsgen.rawhtml import body_to_html
+
+from conftest import article, write_files
+from helpers_site import Built, build_at
 
 ENGINES = ["markdown", "commonmark"]
 BODY = """Lead with <b>bold</b> and <script>alert("inline")</script> text.

@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import article
 
 from newsgen.cli import main
+
+from conftest import article
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+
 from conftest import article, write_files
 from helpers_site import Built, Element, build_at, parse_html
 

@@ -15,10 +15,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import REPO, article, write_files
 
 import newsgen.output
 from newsgen.cli import main
+
+from conftest import REPO, article, write_files
 
 # A theme that takes ~20 ms a page, so that a build of a few hundred articles lasts long
 # enough to be interrupted half-way, whatever the machine.

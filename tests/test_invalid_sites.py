@@ -9,9 +9,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import article
 
 from newsgen.cli import main
+
+from conftest import article
 
 CASES = Path(__file__).parent / "sites" / "invalid"
 CASE_NAMES = sorted(p.name for p in CASES.iterdir() if p.is_dir())

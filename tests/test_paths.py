@@ -9,11 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, article
 
 from newsgen.cli import main
 from newsgen.config import load_config
 from newsgen.content import find_article_files
+
+from conftest import REPO, article
 
 SECRET = "TOP-SECRET-CONTENT"
 

@@ -19,8 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from conftest import site_config, write_files
-from helpers_site import VOID, Built
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from test_links import Site
@@ -30,6 +28,9 @@ from newsgen.config import SiteConfig
 from newsgen.content import KNOWN_KEYS, parse_article
 from newsgen.errors import ContentError
 from newsgen.frontmatter import FrontMatterError, split_front_matter
+
+from conftest import site_config, write_files
+from helpers_site import VOID, Built
 
 CONFIG = SiteConfig(root=Path("/site"))
 SOURCE = "articles/x.md"
