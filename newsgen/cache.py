@@ -133,7 +133,7 @@ def tree_signature(roots: Iterable[Path], site_root: Path) -> tuple[str, int]:
     digest = hashlib.sha1()
     newest = 0
     for root in roots:
-        digest.update(f"\0{root}".encode())
+        digest.update(b"\0" + os.fsencode(root))
         if root.is_file():
             stat = root.stat()
             digest.update(f"{stat.st_size}:{stat.st_mtime_ns}".encode())
@@ -146,9 +146,10 @@ def tree_signature(roots: Iterable[Path], site_root: Path) -> tuple[str, int]:
             try:
                 stat = os.stat(path)
             except OSError:
-                digest.update(f"{path}\0unreadable\n".encode())
+                digest.update(os.fsencode(path) + b"\0unreadable\n")
                 continue
-            digest.update(f"{path}\0{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+            # fsencode: a file name need not be UTF-8 (its bytes come back as surrogates)
+            digest.update(os.fsencode(path) + f"\0{stat.st_size}:{stat.st_mtime_ns}\n".encode())
             newest = max(newest, stat.st_mtime_ns)
         digest.update(repr(problems).encode())
     return digest.hexdigest(), newest
