@@ -34,8 +34,9 @@ def test_topics_that_fold_to_one_url_are_merged_with_a_warning(
     assert build(root) == 0
 
     warnings = capsys.readouterr().err.splitlines()
-    assert warnings == ["warning: articles/b.md: topic 'Cafe' is merged into 'Café' (both "
-                        "make the URL /topics/cafe/)"]
+    assert warnings == ["warning: articles/b.md:4: topic 'Cafe' differs from 'Café' only by "
+                        "case or accents (did you mean 'Café'?): it is merged into 'Café' "
+                        "(both make the URL /topics/cafe/)"]
     topics = [p.name for p in (root / "public" / "topics").iterdir() if p.is_dir()]
     assert topics == ["cafe"]
     page = (root / "public" / "topics" / "cafe" / "index.html").read_text("utf-8")
