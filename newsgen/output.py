@@ -242,8 +242,7 @@ class Staging:
                     raise
             except OSError as exc:
                 raise OutputError(f"cannot replace {self.out}: {exc.strerror}") from exc
-        # Interrupted here, the old tree is left behind: the next build removes it.
-        shutil.rmtree(old, ignore_errors=True)
+            shutil.rmtree(old, ignore_errors=True)  # so an interrupt leaves no old tree
 
     def commit(self, stale: Iterable[str]) -> None:
         """Move the staged files into the output folder and delete ``stale`` ones there.
