@@ -176,7 +176,9 @@ def test_template_edit_renders_only_pages_using_it_and_converts_no_markdown(
     def no_markdown(*args: object) -> str:
         raise AssertionError("Markdown converted again after a template edit")
 
-    monkeypatch.setattr("newsgen.content.convert_markdown", no_markdown)
+    # Every body goes through rawhtml.convert_body (the body_html policy), which calls
+    # convert_markdown from there.
+    monkeypatch.setattr("newsgen.rawhtml.convert_markdown", no_markdown)
     result = build(site_config(root, output_dir=out), jobs=1)
     assert result.rendered == 1
     assert "Every topic" in (out / "topics" / "index.html").read_text()
