@@ -12,7 +12,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from newsgen.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, _positive_int, build_time
+from newsgen.cli import (
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_USAGE,
+    _positive_int,
+    build_time,
+    printable,
+)
 from newsgen.errors import ConfigError
 
 
@@ -143,7 +150,7 @@ def run_check(args: argparse.Namespace) -> int:
     else:
         lines = format_text(result)
     for line in lines:
-        print(line)
+        print(printable(line))  # file names and values may hold control characters
     return EXIT_ERROR if result.failed(args.strict) else EXIT_OK
 
 

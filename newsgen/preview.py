@@ -29,6 +29,7 @@ from types import FrameType
 from typing import TextIO
 
 from newsgen.build import BuildResult, build
+from newsgen.cli import printable
 from newsgen.config import CONFIG_NAME, SiteConfig
 from newsgen.errors import NewsgenError, Problem, display_path
 from newsgen.livereload import LiveSite
@@ -172,11 +173,11 @@ class Preview:
     def _print_warnings(self, result: BuildResult) -> None:
         for warning in result.warnings:
             if warning not in self._warnings:
-                print(f"warning: {warning}", file=sys.stderr)
+                print(f"warning: {printable(str(warning))}", file=sys.stderr)
         self._warnings = set(result.warnings)
 
     def _say(self, message: str) -> None:
-        print(f"[{time.strftime('%H:%M:%S')}] {message}", file=self._out, flush=True)
+        print(f"[{time.strftime('%H:%M:%S')}] {printable(message)}", file=self._out, flush=True)
 
 
 def remove_detached(folder: Path) -> None:

@@ -234,3 +234,19 @@ def test_pre_commit_hook_runs_newsgen_check_on_content_changes() -> None:
         assert files.search(path), path
     for path in ("README.md", "public/index.html", "docs/newsgen.yaml.example"):
         assert not files.search(path), path
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+def test_control_characters_in_file_names_are_shown_not_sent_to_the_terminal(
+        make_site, capsys: pytest.CaptureFixture[str], fmt: str) -> None:
+    name = "articles/evil\x1b[2J\u202e.md"  # clears the screen, then reverses the text
+    root = make_site({name: article(topics=["Weather"], summary="s", source="S", draft=1)})
+
+    assert check(root, "--format", fmt) == 1  # 'draft' must be true or false
+
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\u202e" not in out
+    if fmt == "json":  # JSON's own escapes: the name reads back exactly
+        assert json.loads(out)["problems"][0]["file"] == name
+    else:
+        assert "articles/evil\\x1b[2J\\u202e.md:" in out.replace(",line=", ":")
