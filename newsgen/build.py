@@ -12,7 +12,7 @@ import os
 import shutil
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from newsgen.cache import (
     RACY_NS,
     CacheState,
     code_key,
+    forget_state,
     load_state,
     save_state,
     tree_signature,
@@ -158,6 +159,8 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
             published = published_files(config.output_dir) if in_place else None
             if any_searchable(site.articles, config):
                 _index_search(pages, todo, staging, published)
+            if use_cache:
+                forget_state(config.cache_dir)
             if published is not None:
                 # Whatever else the folder holds goes too: a build leaves exactly the site.
                 staging.commit(stale=published - staging.current)
@@ -166,30 +169,39 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
         except BaseException:
             staging.discard()
             raise
-    result = BuildResult(
-        articles=len(site.articles), topics=len(site.topics), pages=len(pages),
-        files=len(staging.current), seconds=time.perf_counter() - started,
-        output=config.output_dir, rendered=len(todo),
-        held_back_drafts=site.held_back_drafts, held_back_future=site.held_back_future,
-        held_back_embargoed=site.held_back_embargoed,
-        next_publish=(site.next_publish.astimezone(config.tz) if site.next_publish else None),
-        warnings=tuple(warnings), notices=tuple(notices),
-    )
-    if use_cache:
-        save_state(config.cache_dir, CacheState(
-            parse_key=parse_key, articles=records, related_key=related.key,
-            related=related.urls, output_dir=str(config.output_dir),
-            pages={page.output_path: prints[i] for i, page in enumerate(pages)},
-            # Taken again after the build: a file saved during it makes the next build work.
-            inputs_key=inputs if inputs == inputs_key(config)[0] else "",
-            started_ns=started_ns,
-            valid_until=result.next_publish,
-            summary={"articles": result.articles, "topics": result.topics,
-                     "pages": result.pages, "drafts": result.held_back_drafts,
-                     "future": result.held_back_future,
-                     "embargoed": result.held_back_embargoed},
-            warnings=result.warnings,
-        ))
+        result = BuildResult(
+            articles=len(site.articles), topics=len(site.topics), pages=len(pages),
+            files=len(staging.current), seconds=time.perf_counter() - started,
+            output=config.output_dir, rendered=len(todo),
+            held_back_drafts=site.held_back_drafts, held_back_future=site.held_back_future,
+            held_back_embargoed=site.held_back_embargoed,
+            next_publish=(site.next_publish.astimezone(config.tz) if site.next_publish else None),
+            warnings=tuple(warnings), notices=tuple(notices),
+        )
+        # Saved under the lock: a build that starts after this one published finds the
+        # fingerprints of what it published, never those of an earlier build.
+        if use_cache:
+            saved = CacheState(
+                parse_key=parse_key, articles=records, related_key=related.key,
+                related=related.urls, output_dir=str(config.output_dir),
+                pages={page.output_path: prints[i] for i, page in enumerate(pages)},
+                # Taken again after the build: a file saved during it makes the next build
+                # work.
+                inputs_key=inputs if inputs == inputs_key(config)[0] else "",
+                started_ns=started_ns,
+                valid_until=result.next_publish,
+                summary={"articles": result.articles, "topics": result.topics,
+                         "pages": result.pages, "drafts": result.held_back_drafts,
+                         "future": result.held_back_future,
+                         "embargoed": result.held_back_embargoed},
+                warnings=result.warnings,
+            )
+            try:
+                save_state(config.cache_dir, saved)
+            except OSError as exc:  # the site is published: only the next build is slower
+                result = replace(result, notices=(*result.notices, (
+                    f"build cache not saved ({exc.strerror or exc}): the next build "
+                    f"does all the work again")))
     return result
 
 

@@ -73,6 +73,14 @@ def save_state(directory: Path, state: CacheState) -> None:
     _save(directory / STATE_FILE, head)
 
 
+def forget_state(directory: Path) -> None:
+    """Remove the state before the output changes: until the new one is saved, what it
+    records (the pages' fingerprints) may not describe the published folder, and a build
+    stopped in between must leave the next one nothing to trust but the files."""
+    with contextlib.suppress(FileNotFoundError):
+        (directory / STATE_FILE).unlink()
+
+
 def _load(path: Path, directory: Path) -> tuple[object, str | None]:
     if not path.exists():
         return None, None

@@ -283,3 +283,44 @@ def test_incremental_build_removes_files_it_did_not_plan(make_site, tmp_path) ->
     clean = tmp_path / "clean"
     build(site_config(root, output_dir=clean), jobs=1, use_cache=False)
     assert snapshot(out) == snapshot(clean)
+
+
+@pytest.mark.parametrize("first", ["full", "incremental"])
+def test_a_build_stopped_after_publishing_leaves_no_cache_to_trust(
+        make_site, tmp_path, monkeypatch, first: str) -> None:
+    """Ctrl-C between publishing and saving the cache: the cache still describes the site
+    before, so an edit that is then undone must not be taken for 'unchanged'."""
+    import newsgen.build
+
+    root = make_site(base_files())
+    settle(root)
+    out = tmp_path / "out"
+    if first == "incremental":
+        build(site_config(root, output_dir=out), jobs=1)
+    else:  # the first build on this output is a full one, with a cache from elsewhere
+        build(site_config(root, output_dir=tmp_path / "elsewhere"), jobs=1)
+        build(site_config(root, output_dir=out), jobs=1, use_cache=False)
+        build(site_config(root, output_dir=out), jobs=1)
+    story = root / "articles" / "2024" / "story-1.md"
+    page = out / "2024" / "02" / "story-number-1" / "index.html"
+    original = story.read_text()
+    edit_body(root, 1)
+    settle(root)
+
+    def stopped(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(newsgen.build, "save_state", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        build(site_config(root, output_dir=out), jobs=1)
+    assert "More, edit 1." in page.read_text()  # published before the stop
+    monkeypatch.undo()
+    story.write_text(original)  # back to what the cache recorded
+    settle(root)
+
+    build(site_config(root, output_dir=out), jobs=1)
+
+    assert "More, edit 1." not in page.read_text()
+    clean = tmp_path / "clean"
+    build(site_config(root, output_dir=clean), jobs=1, use_cache=False)
+    assert snapshot(out) == snapshot(clean)
