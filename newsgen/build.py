@@ -159,8 +159,8 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
             published = published_files(config.output_dir) if in_place else None
             if any_searchable(site.articles, config):
                 _index_search(pages, todo, staging, published)
-            if use_cache:
-                forget_state(config.cache_dir)
+            # A build without the cache makes the recorded state stale too.
+            forget_state(config.cache_dir, quiet=not use_cache)
             if published is not None:
                 # Whatever else the folder holds goes too: a build leaves exactly the site.
                 staging.commit(stale=published - staging.current)

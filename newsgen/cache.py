@@ -73,12 +73,19 @@ def save_state(directory: Path, state: CacheState) -> None:
     _save(directory / STATE_FILE, head)
 
 
-def forget_state(directory: Path) -> None:
-    """Remove the state before the output changes: until the new one is saved, what it
+def forget_state(directory: Path, *, quiet: bool = False) -> None:
+    """Remove the state before the output changes: until a new one is saved, what it
     records (the pages' fingerprints) may not describe the published folder, and a build
-    stopped in between must leave the next one nothing to trust but the files."""
-    with contextlib.suppress(FileNotFoundError):
+    stopped in between, or one that keeps no cache, must leave the next one nothing to
+    trust but the files. ``quiet``: a state that cannot be removed is left (a build
+    without the cache must not fail on it)."""
+    try:
         (directory / STATE_FILE).unlink()
+    except FileNotFoundError:
+        pass
+    except OSError:
+        if not quiet:
+            raise
 
 
 def _load(path: Path, directory: Path) -> tuple[object, str | None]:

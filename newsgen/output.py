@@ -318,7 +318,18 @@ def recover(out: Path) -> bool:
     journal = journal_path(out)
     if not journal.exists():
         return False
-    plan = json.loads(journal.read_text(encoding="utf-8"))
+    try:
+        plan = json.loads(journal.read_text(encoding="utf-8"))
+        if not (isinstance(plan, dict) and isinstance(plan.get("staging"), str)
+                and all(isinstance(plan.get(key), list)
+                        and all(isinstance(item, str) for item in plan[key])
+                        for key in ("moves", "deletes"))):
+            raise ValueError("not a journal of newsgen's")
+    except (OSError, ValueError) as exc:  # ValueError: also bad UTF-8 or JSON
+        raise OutputError(
+            f"cannot complete the interrupted update of {out}: its journal {journal} is "
+            f"damaged ({exc}). Remove the journal and build again: with no record of what "
+            f"was published, that build replaces the whole output folder") from exc
     _apply(out, plan)
     journal.unlink()
     shutil.rmtree(plan["staging"], ignore_errors=True)

@@ -324,3 +324,43 @@ def test_a_build_stopped_after_publishing_leaves_no_cache_to_trust(
     clean = tmp_path / "clean"
     build(site_config(root, output_dir=clean), jobs=1, use_cache=False)
     assert snapshot(out) == snapshot(clean)
+
+
+def test_a_build_without_the_cache_leaves_no_cache_to_trust(make_site, tmp_path) -> None:
+    """--no-cache publishes pages the recorded fingerprints do not describe."""
+    root = make_site(base_files())
+    settle(root)
+    out = tmp_path / "out"
+    build(site_config(root, output_dir=out), jobs=1)
+    story = root / "articles" / "2024" / "story-1.md"
+    page = out / "2024" / "02" / "story-number-1" / "index.html"
+    original = story.read_text()
+    edit_body(root, 1)
+    settle(root)
+    build(site_config(root, output_dir=out), jobs=1, use_cache=False)
+    assert "More, edit 1." in page.read_text()
+    story.write_text(original)
+    settle(root)
+
+    build(site_config(root, output_dir=out), jobs=1)
+
+    assert "More, edit 1." not in page.read_text()
+    clean = tmp_path / "clean"
+    build(site_config(root, output_dir=clean), jobs=1, use_cache=False)
+    assert snapshot(out) == snapshot(clean)
+
+
+def test_a_damaged_journal_is_a_clear_error_and_changes_nothing(make_site, tmp_path) -> None:
+    from newsgen import output
+
+    root = make_site(base_files())
+    out = tmp_path / "out"
+    build(site_config(root, output_dir=out), jobs=1)
+    before = snapshot(out)
+    output.journal_path(out).write_text('{"staging": "/tmp/x", "moves": [')
+    edit_body(root, 1)
+
+    with pytest.raises(OutputError, match=r"its journal .* is damaged .*Remove the journal"):
+        build(site_config(root, output_dir=out), jobs=1)
+
+    assert snapshot(out) == before
