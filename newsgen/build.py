@@ -30,7 +30,7 @@ from newsgen.cache import load_articles as load_cached_articles
 from newsgen.config import CONFIG_NAME, DEFAULT_BASE_URL, SiteConfig
 from newsgen.content import Parsed, load_articles
 from newsgen.errors import ContentError, OutputError, Problem
-from newsgen.fingerprint import Fingerprints
+from newsgen.fingerprint import Fingerprints, PagePrint
 from newsgen.index import build_site
 from newsgen.links import resolve_links, static_files
 from newsgen.models import Article
@@ -47,7 +47,7 @@ from newsgen.pages import Page, plan_pages
 from newsgen.parallel import default_jobs, map_chunks
 from newsgen.progress import Progress
 from newsgen.related import related_articles
-from newsgen.render import THEME_DIR, make_env, render_page
+from newsgen.render import THEME_DIR, make_env, render_tracked
 from newsgen.search import any_searchable, index_site
 
 
@@ -140,6 +140,7 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
     env = make_env(site)
     fingerprints = Fingerprints(env, _site_key(config, env))
     prints = [fingerprints.page(page) for page in pages]
+    by_url = {article.url: article for article in site.articles}
     with output_lock(config):
         if recover(config.output_dir):
             notices.append("completed the previous build's interrupted commit")
@@ -148,9 +149,10 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
         staging = Staging(config.output_dir)
         try:
             todo = [i for i, page in enumerate(pages)
-                    if previous_pages.get(page.output_path) != prints[i]
+                    if not fingerprints.unchanged(previous_pages.get(page.output_path),
+                                                  prints[i], by_url)
                     or not staging.keep(page.output_path)]
-            render_pages(pages, todo, env, staging, jobs)
+            reads = render_pages(pages, todo, env, staging, jobs)
             for static_dir in (THEME_DIR / "static", config.static_dir):
                 warnings += staging.copy_tree(static_dir, "static", config.root, in_place)
             # What the published folder holds now (incremental builds): the search index
@@ -179,7 +181,7 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
         save_state(config.cache_dir, CacheState(
             parse_key=parse_key, articles=records, related_key=related.key,
             related=related.urls, output_dir=str(config.output_dir),
-            pages={page.output_path: prints[i] for i, page in enumerate(pages)},
+            pages=_page_prints(pages, prints, previous_pages, reads, fingerprints, by_url),
             # Taken again after the build: a file saved during it makes the next build work.
             inputs_key=inputs if inputs == inputs_key(config)[0] else "",
             started_ns=started_ns,
@@ -190,6 +192,21 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
                      "embargoed": result.held_back_embargoed},
             warnings=result.warnings,
         ))
+    return result
+
+
+def _page_prints(pages: Sequence[Page], prints: Sequence[str],
+                 previous: Mapping[str, PagePrint], reads: Mapping[str, tuple[str, ...]],
+                 fingerprints: Fingerprints, by_url: Mapping[str, Article],
+                 ) -> dict[str, PagePrint]:
+    """What the cache keeps of every page: new records for the pages rendered now, the
+    previous ones for those carried over."""
+    result: dict[str, PagePrint] = {}
+    for i, page in enumerate(pages):
+        path = page.output_path
+        read = reads.get(path)
+        result[path] = (fingerprints.record(prints[i], read, by_url) if read is not None
+                        else previous[path])
     return result
 
 
@@ -313,24 +330,32 @@ _RENDER_JOB: tuple[list[Page], jinja2.Environment, Staging] | None = None
 
 
 def render_pages(pages: list[Page], todo: Sequence[int], env: jinja2.Environment,
-                 staging: Staging, jobs: int) -> None:
-    """Render the pages at ``todo`` into the staging folder, in chunks across processes."""
+                 staging: Staging, jobs: int) -> dict[str, tuple[str, ...]]:
+    """Render the pages at ``todo`` into the staging folder, in chunks across processes.
+    Returns, for each page rendered, the URLs of the articles whose bodies it shows."""
     global _RENDER_JOB
     _RENDER_JOB = (pages, env, staging)
     progress = Progress("Rendering pages", len(todo))
+    reads: dict[str, tuple[str, ...]] = {}
     try:
         for written in map_chunks(_render_chunk, todo, jobs):
-            staging.record(written)  # workers' own bookkeeping stays in their processes
+            # Workers' own bookkeeping stays in their processes: record it here.
+            staging.record([path for path, _ in written])
+            reads.update(written)
             progress.advance(len(written))
     finally:
         _RENDER_JOB = None
         progress.done()
+    return reads
 
 
-def _render_chunk(indices: Sequence[int]) -> list[str]:
+def _render_chunk(indices: Sequence[int]) -> list[tuple[str, tuple[str, ...]]]:
     assert _RENDER_JOB is not None
     pages, env, staging = _RENDER_JOB
+    written = []
     for index in indices:
         page = pages[index]
-        staging.write(page.output_path, render_page(page, env))
-    return [pages[index].output_path for index in indices]
+        text, read = render_tracked(page, env)
+        staging.write(page.output_path, text)
+        written.append((page.output_path, read))
+    return written

@@ -21,8 +21,9 @@ from pathlib import Path
 from newsgen import __version__
 from newsgen.content import Parsed
 from newsgen.errors import Problem
+from newsgen.fingerprint import PagePrint
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 STATE_FILE = "state.pickle"
 ARTICLES_FILE = "articles.pickle"
 
@@ -34,7 +35,7 @@ class CacheState:
     related_key: str = ""
     related: dict[str, tuple[str, ...]] = field(default_factory=dict)  # url -> urls
     output_dir: str = ""
-    pages: dict[str, str] = field(default_factory=dict)  # output path -> fingerprint
+    pages: dict[str, PagePrint] = field(default_factory=dict)  # output path -> fingerprint
     inputs_key: str = ""  # every input file's stat, the config and the code
     valid_until: datetime | None = None  # the next held-back article's publication time
     summary: dict[str, int] = field(default_factory=dict)

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
+from newsgen.bodyreads import note
 from newsgen.config import SiteConfig
 from newsgen.models import Article, Author, Site, Source, Topic
 from newsgen.page import Page, ctx
@@ -57,6 +58,7 @@ def plan_feeds(site: Site) -> Iterator[Page]:
 def feed_content(article: Article) -> str:
     """An article's body for a feed entry: the body, its corrections, then its source
     credited (HTML as a string: the Atom and RSS templates escape it once more for XML)."""
+    note(article)
     parts = [article.body_html]
     for correction in article.corrections:
         parts.append(f"<p><strong>Correction, {display_date(correction.date)}:</strong> "

@@ -2,8 +2,10 @@
 
 A page whose fingerprint matches the one recorded for its file by the previous build is
 neither rendered nor rewritten. The fingerprint covers the page's URL and context (every
-article it shows, in full), its template and every template that template extends,
-includes or imports, the site-wide values every page shows, the config and newsgen's code.
+article it shows: its card, i.e. every field but the body), its template and every template
+that template extends, includes or imports, the site-wide values every page shows, the
+config and newsgen's code; and the bodies of the articles the page showed a body of when
+it was last rendered (see ``bodyreads``).
 """
 
 from __future__ import annotations
@@ -18,8 +20,26 @@ from typing import Any
 import jinja2
 from jinja2 import meta
 
+from newsgen.bodyreads import BODY_FIELDS
 from newsgen.models import Article, Topic
 from newsgen.pages import Page
+
+CARD_FIELDS = tuple(f.name for f in dataclasses.fields(Article) if f.name not in BODY_FIELDS)
+
+# What the build cache keeps for each page written: the digest of everything but bodies
+# (``Fingerprints.page``), the URLs of the articles whose bodies it showed, and the digest
+# of those bodies.
+PagePrint = tuple[str, tuple[str, ...], str]
+
+
+def card_digest(article: Article) -> bytes:
+    fields = tuple(getattr(article, name) for name in CARD_FIELDS)
+    return hashlib.sha1(pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL)).digest()
+
+
+def body_digest(article: Article) -> bytes:
+    fields = tuple(getattr(article, name) for name in sorted(BODY_FIELDS))
+    return hashlib.sha1(pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL)).digest()
 
 
 class Fingerprints:
@@ -28,6 +48,33 @@ class Fingerprints:
         self.site_key = site_key.encode()
         self._templates: dict[str, bytes] = {}
         self._memo: dict[int, tuple[object, bytes]] = {}  # id -> (object kept alive, digest)
+        self._bodies: dict[int, tuple[Article, bytes]] = {}
+
+    def unchanged(self, previous: PagePrint | None, page_digest: str,
+                  articles: Mapping[str, Article]) -> bool:
+        """Whether a page recorded as ``previous`` would render the same now."""
+        return (previous is not None and previous[0] == page_digest
+                and previous[2] == self.bodies(previous[1], articles))
+
+    def record(self, page_digest: str, reads: tuple[str, ...],
+               articles: Mapping[str, Article]) -> PagePrint:
+        """What to keep for a page just rendered, having read the bodies of ``reads``."""
+        return (page_digest, reads, self.bodies(reads, articles))
+
+    def bodies(self, urls: Sequence[str], articles: Mapping[str, Article]) -> str:
+        """Digest of the bodies of the articles at ``urls`` (by site URL)."""
+        digest = hashlib.sha1()
+        for url in urls:
+            article = articles.get(url)
+            digest.update(url.encode() + b"\0")
+            digest.update(self.body(article) if article is not None else b"gone")
+        return digest.hexdigest()
+
+    def body(self, article: Article) -> bytes:
+        known = self._bodies.get(id(article))
+        if known is None:
+            known = self._bodies[id(article)] = (article, body_digest(article))
+        return known[1]
 
     def page(self, page: Page) -> str:
         digest = hashlib.sha1(self.site_key)
@@ -78,10 +125,12 @@ class Fingerprints:
         key = id(value)
         if key in self._memo:
             return self._memo[key][1]
-        digest = hashlib.sha1(type(value).__name__.encode())
         if isinstance(value, Article):
-            digest.update(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-        elif isinstance(value, Topic):
+            result = card_digest(value)
+            self._memo[key] = (value, result)
+            return result
+        digest = hashlib.sha1(type(value).__name__.encode())
+        if isinstance(value, Topic):
             digest.update(f"{value.name}\0{value.slug}".encode())
             for article in value.articles:
                 digest.update(self.value(article))

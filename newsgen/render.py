@@ -10,6 +10,7 @@ import jinja2
 from markupsafe import Markup
 
 from newsgen import __version__
+from newsgen.bodyreads import TrackingEnvironment, collect
 from newsgen.config import SiteConfig
 from newsgen.errors import TemplateError, display_path
 from newsgen.feeds import display_date, feed_content, json_feed
@@ -29,7 +30,7 @@ def template_dirs(site_templates: Path) -> list[Path]:
 
 def make_env(site: Site) -> jinja2.Environment:
     config = site.config
-    env = jinja2.Environment(
+    env = TrackingEnvironment(
         loader=jinja2.FileSystemLoader([str(p) for p in template_dirs(config.templates_dir)]),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml", "j2")),
         undefined=jinja2.StrictUndefined,
@@ -79,6 +80,17 @@ def make_env(site: Site) -> jinja2.Environment:
 
 def render_page(page: Page, env: jinja2.Environment) -> str:
     """Render one page. Template problems become ``TemplateError`` with file and line."""
+    return render_tracked(page, env)[0]
+
+
+def render_tracked(page: Page, env: jinja2.Environment) -> tuple[str, tuple[str, ...]]:
+    """Render one page, and the URLs of the articles whose bodies it shows."""
+    collect()
+    text = _render(page, env)
+    return text, collect()
+
+
+def _render(page: Page, env: jinja2.Environment) -> str:
     config = env.globals["config"]
     assert isinstance(config, SiteConfig)
     if page.renderer == "json_feed":

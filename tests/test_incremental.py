@@ -152,6 +152,35 @@ def test_unchanged_pages_are_not_rewritten_and_keep_their_mtime(make_site, tmp_p
     assert "More, edit 1." in (out / "2024" / "02" / "story-number-1" / "index.html").read_text()
 
 
+def test_body_edit_rerenders_only_pages_showing_the_body(make_site, tmp_path) -> None:
+    root = make_site(base_files())
+    out = tmp_path / "out"
+    build(site_config(root, output_dir=out), jobs=1)
+    listing = out / "topics" / "laos" / "index.html"  # story 1 is listed there
+    assert "Story number 1" in listing.read_text()
+    before = listing.stat().st_mtime_ns
+    edit_body(root, 1)
+    result = build(site_config(root, output_dir=out), jobs=1)
+    # Its page, and the feeds carrying its full text (site Atom, RSS, JSON; two topics').
+    assert result.rendered == 6
+    assert "More, edit 1." in (out / "topics" / "laos" / "feed.xml").read_text()
+    assert listing.stat().st_mtime_ns == before
+
+
+def test_custom_listing_that_shows_bodies_follows_body_edits(make_site, tmp_path) -> None:
+    root = make_site({**base_files(), "templates/index.html":
+                      "{% extends 'base.html' %}{% block content %}{% for a in articles %}"
+                      "<section>{{ a.body_html | safe }}</section>{% endfor %}{% endblock %}"})
+    out = tmp_path / "out"
+    config = site_config(root, output_dir=out, per_page=10)
+    build(config, jobs=1)
+    edit_body(root, 7)
+    build(config, jobs=1)
+    assert "More, edit 7." in (out / "index.html").read_text()
+    build(site_config(root, output_dir=tmp_path / "clean", per_page=10), use_cache=False)
+    assert snapshot(out) == snapshot(tmp_path / "clean")
+
+
 def test_nothing_changed_writes_nothing(make_site, tmp_path) -> None:
     root = make_site(base_files())
     out = tmp_path / "out"
