@@ -8,8 +8,6 @@ and pages whose fingerprint is unchanged are carried over instead of rendered.
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,24 +19,31 @@ import jinja2
 from newsgen.cache import (
     RACY_NS,
     CacheState,
+    FileStats,
+    cache_parse_key,
     code_key,
+    files_signature,
     load_state,
+    new_generation,
+    open_store,
     save_state,
-    tree_signature,
+    scan_inputs,
+    site_key,
 )
-from newsgen.cache import load_articles as load_cached_articles
 from newsgen.config import CONFIG_NAME, DEFAULT_BASE_URL, SiteConfig
 from newsgen.content import Parsed, load_articles
 from newsgen.errors import ContentError, OutputError, Problem
 from newsgen.fingerprint import Fingerprints, PagePrint
 from newsgen.index import build_site
 from newsgen.links import resolve_links, static_files
-from newsgen.models import Article
+from newsgen.models import Article, Site
 from newsgen.output import (
     MARKER,
     Staging,
     check_output_dir,
     find_collisions,
+    folder_stamps,
+    folders_of,
     output_lock,
     published_files,
     recover,
@@ -46,9 +51,12 @@ from newsgen.output import (
 from newsgen.pages import Page, plan_pages
 from newsgen.parallel import default_jobs, map_chunks
 from newsgen.progress import Progress
+from newsgen.quick import quick_build
 from newsgen.related import related_articles
-from newsgen.render import THEME_DIR, make_env, render_tracked
-from newsgen.search import any_searchable, index_site
+from newsgen.render import THEME_DIR, chrome, make_site_env, render_tracked
+from newsgen.search import any_searchable, index_site, index_view
+from newsgen.sitemaps import NEWS_WINDOW, news_articles
+from newsgen.store import Store, StoreError
 
 
 @dataclass(frozen=True)
@@ -108,22 +116,47 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
                           f"choose another --cache-dir")
     notices: list[str] = []
     state = CacheState()
+    store: Store | None = None
     if use_cache:
         state, notice = load_state(config.cache_dir)
         notices += [notice] if notice else []
     published_here = (state.output_dir == str(config.output_dir)
                       and (config.output_dir / MARKER).is_file())
-    inputs, newest_input_ns = inputs_key(config)
+    files = scan_inputs(input_roots(config))
+    inputs, newest_input_ns = inputs_key(config, files)
     if (use_cache and published_here and state.inputs_key == inputs
             and newest_input_ns < state.started_ns - RACY_NS
             and (state.valid_until is None or config.build_time < state.valid_until)):
         return _up_to_date(config, state, started, notices)
-
-    parse_key = _parse_key(config)
-    previous: dict[Path, Parsed] = {}
-    if use_cache and state.parse_key == parse_key:
-        previous, notice = load_cached_articles(config.cache_dir)
+    if use_cache:
+        store, notice = open_store(config.cache_dir, state)
         notices += [notice] if notice else []
+    try:
+        if store is not None and published_here:
+            _check_strict(config, state.warnings)
+            quick = quick_build(config, state, store, files, inputs, started_ns)
+            if quick is not None:
+                return _from_state(config, state, started, notices + list(quick.notices),
+                                   rendered=quick.rendered)
+        return _full_build(config, state, store if use_cache else None, use_cache, files,
+                           inputs, published_here, jobs, started, started_ns, notices)
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_cache: bool,
+                files: FileStats, inputs: str, published_here: bool, jobs: int,
+                started: float, started_ns: int, notices: list[str]) -> BuildResult:
+    """Load every article, index, plan every page; render those whose fingerprint changed."""
+    parse_key = cache_parse_key(config)
+    previous: dict[Path, Parsed] = {}
+    if store is not None and state.parse_key == parse_key:
+        try:
+            previous = store.all_parsed()
+        except StoreError as exc:
+            notices.append(f"cache in {config.cache_dir} is damaged ({exc}): ignored")
+            store = None
     articles, warnings, records = load_articles(config, jobs, previous,
                                                 racy_after_ns=state.started_ns - RACY_NS)
     articles, link_warnings, link_errors = resolve_links(articles, config,
@@ -137,8 +170,9 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
     _check_strict(config, warnings)
     pages = plan_pages(site)
     find_collisions(pages)
-    env = make_env(site)
-    fingerprints = Fingerprints(env, _site_key(config, env))
+    site_chrome = chrome(site)
+    env = make_site_env(config, site_chrome)
+    fingerprints = Fingerprints(env, site_key(config, site_chrome))
     prints = [fingerprints.page(page) for page in pages]
     by_url = {article.url: article for article in site.articles}
     with output_lock(config):
@@ -158,13 +192,15 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
             # What the published folder holds now (incremental builds): the search index
             # kept or rebuilt from it, and whatever the new site lacks is removed with it.
             published = published_files(config.output_dir) if in_place else None
-            if any_searchable(site.articles, config):
+            searched = any_searchable(site.articles, config)
+            if searched:
                 _index_search(pages, todo, staging, published)
             if published is not None:
                 # Whatever else the folder holds goes too: a build leaves exactly the site.
                 staging.commit(stale=published - staging.current)
             else:
                 staging.publish()
+            folders = folder_stamps(config.output_dir, folders_of(staging.current))
         except BaseException:
             staging.discard()
             raise
@@ -178,14 +214,18 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
         warnings=tuple(warnings), notices=tuple(notices),
     )
     if use_cache:
+        page_prints = _page_prints(pages, prints, previous_pages, reads, fingerprints, by_url)
+        generation = _save_rows(config, store, previous, records, site.articles, fingerprints,
+                                pages, page_prints, reads)
         save_state(config.cache_dir, CacheState(
-            parse_key=parse_key, articles=records, related_key=related.key,
-            related=related.urls, output_dir=str(config.output_dir),
-            pages=_page_prints(pages, prints, previous_pages, reads, fingerprints, by_url),
+            parse_key=parse_key, store_generation=generation, files=files,
+            chrome=site_chrome, related_key=related.key,
+            related=related.urls, output_dir=str(config.output_dir), pages=page_prints,
             # Taken again after the build: a file saved during it makes the next build work.
             inputs_key=inputs if inputs == inputs_key(config)[0] else "",
             started_ns=started_ns,
-            valid_until=result.next_publish,
+            valid_until=valid_until(site), next_publish=result.next_publish,
+            searched=searched, folders=folders,
             summary={"articles": result.articles, "topics": result.topics,
                      "pages": result.pages, "drafts": result.held_back_drafts,
                      "future": result.held_back_future,
@@ -193,6 +233,47 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
             warnings=result.warnings,
         ))
     return result
+
+
+def _save_rows(config: SiteConfig, store: Store | None, previous: Mapping[Path, Parsed],
+               records: Mapping[Path, Parsed], articles: Sequence[Article],
+               fingerprints: Fingerprints, pages: Sequence[Page],
+               page_prints: Mapping[str, PagePrint],
+               reads: Mapping[str, tuple[str, ...]]) -> str:
+    """Bring the cache's rows up to date with this build, writing only what changed."""
+    if store is None:
+        store = Store.reset(config.cache_dir)
+        previous = {}
+    try:
+        stored_parsed = set(previous) if previous else {Path(p) for p in store.parsed_paths()}
+        stored_articles = store.article_digests()
+        stored_pages = store.page_paths()
+        digests = {a.url: fingerprints.value(a) + fingerprints.body(a) for a in articles}
+        showing = {path for path, record in page_prints.items() if record[1]}
+        generation = new_generation()
+        store.write(
+            generation,
+            parsed=[r for path, r in records.items() if previous.get(path) is not r],
+            parsed_gone=stored_parsed - set(records),
+            articles=[(a, digests[a.url]) for a in articles
+                      if stored_articles.get(a.url) != digests[a.url]],
+            articles_gone=set(stored_articles) - set(digests),
+            pages=[page for page in pages if page.output_path in showing
+                   and (page.output_path in reads or page.output_path not in stored_pages)],
+            pages_gone=stored_pages - showing)
+        return generation
+    finally:
+        store.close()
+
+
+def valid_until(site: Site) -> datetime | None:
+    """When this build's output goes stale with no input changed: the next held-back
+    article is due, or an article leaves the news sitemap's 48-hour window."""
+    moments = [site.next_publish] if site.next_publish else []
+    news = news_articles(site)
+    if news:
+        moments.append(min(article.date for article in news) + NEWS_WINDOW)
+    return min(moments, default=None)
 
 
 def _page_prints(pages: Sequence[Page], prints: Sequence[str],
@@ -210,26 +291,20 @@ def _page_prints(pages: Sequence[Page], prints: Sequence[str],
     return result
 
 
-def inputs_key(config: SiteConfig) -> tuple[str, int]:
+def input_roots(config: SiteConfig) -> list[Path]:
+    return [config.articles_dir, config.templates_dir, config.static_dir,
+            config.root / CONFIG_NAME]
+
+
+def inputs_key(config: SiteConfig, files: FileStats | None = None) -> tuple[str, int]:
     """Everything a build reads (the files' stats, the settings and newsgen's code), and
     the newest input file's mtime."""
+    signature, newest = files_signature(files if files is not None
+                                        else scan_inputs(input_roots(config)))
     digest = hashlib.sha1(config.content_key().encode())
     digest.update(code_key().encode())
-    files, newest = tree_signature([config.articles_dir, config.templates_dir,
-                                    config.static_dir, config.root / CONFIG_NAME])
-    digest.update(files.encode())
+    digest.update(signature.encode())
     return digest.hexdigest(), newest
-
-
-def _parse_key(config: SiteConfig) -> str:
-    """Parsed articles depend on the settings and the code (build time aside)."""
-    return hashlib.sha1((config.content_key() + code_key()).encode()).hexdigest()
-
-
-def _site_key(config: SiteConfig, env: jinja2.Environment) -> str:
-    """What every page shows besides its own context: settings, navigation, code."""
-    navigation = [(t.name, t.url) for t in env.globals["nav_topics"]]  # type: ignore[attr-defined]
-    return f"{config.content_key()}\0{navigation!r}\0{code_key()}"
 
 
 def _check_strict(config: SiteConfig, warnings: Sequence[Problem]) -> None:
@@ -241,14 +316,20 @@ def _check_strict(config: SiteConfig, warnings: Sequence[Problem]) -> None:
 def _up_to_date(config: SiteConfig, state: CacheState, started: float,
                 notices: list[str]) -> BuildResult:
     _check_strict(config, state.warnings)
+    return _from_state(config, state, started, notices, rendered=None)
+
+
+def _from_state(config: SiteConfig, state: CacheState, started: float, notices: list[str],
+                rendered: int | None) -> BuildResult:
+    """The result of a build that did not index the site: counts from the previous one."""
     counts = state.summary
     return BuildResult(
         articles=counts.get("articles", 0), topics=counts.get("topics", 0),
         pages=counts.get("pages", 0), files=0, seconds=time.perf_counter() - started,
         output=config.output_dir, held_back_drafts=counts.get("drafts", 0),
         held_back_future=counts.get("future", 0),
-        held_back_embargoed=counts.get("embargoed", 0), next_publish=state.valid_until,
-        up_to_date=True,
+        held_back_embargoed=counts.get("embargoed", 0), next_publish=state.next_publish,
+        up_to_date=rendered is None, rendered=rendered or 0,
         warnings=state.warnings, notices=tuple(notices),
     )
 
@@ -306,23 +387,7 @@ def _index_search(pages: Sequence[Page], todo: Sequence[int], staging: Staging,
         for path in bundle:
             staging.keep(path)
         return
-    view = staging.path.parent / f"{staging.path.name}-search"
-    shutil.rmtree(view, ignore_errors=True)
-    try:
-        for path in articles:
-            source = staging.path / path
-            if not source.exists():
-                source = staging.out / path
-            (view / path).parent.mkdir(parents=True, exist_ok=True)
-            os.link(source, view / path)
-        written = index_site(view)
-        for path in written:
-            target = staging.path / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(view / path, target)
-        staging.record(written)
-    finally:
-        shutil.rmtree(view, ignore_errors=True)
+    index_view(articles, staging)
 
 
 # What forked render workers inherit: set just before the pool starts, cleared after.

@@ -1,15 +1,17 @@
 """The build cache in ``.newsgen-cache/``: what the previous build read and wrote.
 
-It holds the parsed articles (keyed by path, checked by size, mtime and content digest),
-the related lists (keyed by a signature of everything the ranking reads), the
-fingerprint of every page written, and a signature of all inputs for the no-op check.
-A damaged or foreign cache is ignored with a notice; it can cost time, never correctness.
+Its head (``state.pickle``, read by every build) holds the stat of every input file and a
+signature of them all for the no-op check, the related lists (keyed by a signature of
+everything the ranking reads), the fingerprint of every page written and what pages show
+besides their context. Its rows (``store.sqlite``, see ``store``) hold the parsed articles
+(keyed by path, checked by size, mtime and content digest), the site's articles and the
+pages that show bodies. A damaged or foreign cache is ignored with a notice; it can cost
+time, never correctness.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import os
 import pickle
@@ -19,28 +21,47 @@ from datetime import datetime
 from pathlib import Path
 
 from newsgen import __version__
-from newsgen.content import Parsed
+from newsgen.config import SiteConfig
 from newsgen.errors import Problem
 from newsgen.fingerprint import PagePrint
+from newsgen.render import Chrome
+from newsgen.store import STORE_FILE, Store, StoreError
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 STATE_FILE = "state.pickle"
-ARTICLES_FILE = "articles.pickle"
+
+FileStats = dict[str, tuple[int, int]]  # input file -> (size, mtime in ns)
 
 
 @dataclass
 class CacheState:
     parse_key: str = ""  # config and code the parsed articles depend on
-    articles: dict[Path, Parsed] = field(default_factory=dict)
+    store_generation: str = ""  # the rows (store.sqlite) that go with this head
+    files: FileStats = field(default_factory=dict)
+    chrome: Chrome | None = None
     related_key: str = ""
     related: dict[str, tuple[str, ...]] = field(default_factory=dict)  # url -> urls
     output_dir: str = ""
     pages: dict[str, PagePrint] = field(default_factory=dict)  # output path -> fingerprint
     inputs_key: str = ""  # every input file's stat, the config and the code
-    valid_until: datetime | None = None  # the next held-back article's publication time
+    # When the output goes stale with no input changed (see ``build.valid_until``).
+    valid_until: datetime | None = None
+    next_publish: datetime | None = None  # the next held-back article's publication time
+    searched: bool = False  # whether the site has a search index
+    folders: dict[str, int] = field(default_factory=dict)  # output folder -> mtime (ns)
     summary: dict[str, int] = field(default_factory=dict)
     warnings: tuple[Problem, ...] = ()
     started_ns: int = 0  # wall clock when the build that wrote this state began
+
+
+def cache_parse_key(config: SiteConfig) -> str:
+    """Parsed articles depend on the settings and the code (build time aside)."""
+    return hashlib.sha1((config.content_key() + code_key()).encode()).hexdigest()
+
+
+def site_key(config: SiteConfig, site_chrome: Chrome) -> str:
+    """What every page shows besides its own context: settings, navigation, code."""
+    return f"{config.content_key()}\0{site_chrome!r}\0{code_key()}"
 
 
 def load_state(directory: Path) -> tuple[CacheState, str | None]:
@@ -54,23 +75,29 @@ def load_state(directory: Path) -> tuple[CacheState, str | None]:
     return state, None
 
 
-def load_articles(directory: Path) -> tuple[dict[Path, Parsed], str | None]:
-    """The parsed articles the previous build kept, or none (and a notice) if they cannot
-    be read."""
-    records, notice = _load(directory / ARTICLES_FILE, directory)
-    if isinstance(records, dict):
-        return records, None
-    return {}, notice or (f"cache in {directory} has no readable articles: ignored"
-                          if (directory / ARTICLES_FILE).exists() else None)
+def open_store(directory: Path, state: CacheState) -> tuple[Store | None, str | None]:
+    """The rows that go with ``state``, or none (and a notice when there were some)."""
+    if not (directory / STORE_FILE).exists():
+        return None, None
+    try:
+        store = Store(directory)
+        if state.store_generation and store.generation() == state.store_generation:
+            return store, None
+        store.close()
+    except StoreError as exc:
+        return None, f"cache in {directory} is damaged ({exc}): ignored"
+    return None, (f"cache in {directory} is out of step with its head: ignored"
+                  if state.store_generation else None)
 
 
 def save_state(directory: Path, state: CacheState) -> None:
-    """Write the state atomically: a half-written cache is never read back. The parsed
-    articles (large) go in a file of their own, read only when something changed."""
+    """Write the head atomically: a half-written cache is never read back."""
     directory.mkdir(parents=True, exist_ok=True)
-    head = dataclasses.replace(state, articles={})
-    _save(directory / ARTICLES_FILE, state.articles)
-    _save(directory / STATE_FILE, head)
+    _save(directory / STATE_FILE, state)
+
+
+def new_generation() -> str:
+    return os.urandom(8).hex()
 
 
 def _load(path: Path, directory: Path) -> tuple[object, str | None]:
@@ -123,25 +150,29 @@ def code_key() -> str:
 RACY_NS = 2_000_000_000
 
 
-def tree_signature(roots: Iterable[Path]) -> tuple[str, int]:
-    """A digest of every file's path, size and mtime under ``roots``, and the newest mtime."""
-    digest = hashlib.sha1()
-    newest = 0
+def scan_inputs(roots: Iterable[Path]) -> FileStats:
+    """The size and mtime of every file under ``roots`` (or of ``roots`` that are files)."""
+    found: FileStats = {}
     for root in roots:
-        digest.update(f"\0{root}".encode())
         if root.is_file():
             stat = root.stat()
-            digest.update(f"{stat.st_size}:{stat.st_mtime_ns}".encode())
-            newest = max(newest, stat.st_mtime_ns)
+            found[str(root)] = (stat.st_size, stat.st_mtime_ns)
             continue
-        for folder, dirs, files in os.walk(root):
-            dirs.sort()
-            for name in sorted(files):
+        for folder, _dirs, files in os.walk(root):
+            for name in files:
                 path = os.path.join(folder, name)
                 try:
                     stat = os.stat(path)
                 except OSError:
                     continue
-                digest.update(f"{path}\0{stat.st_size}:{stat.st_mtime_ns}\n".encode())
-                newest = max(newest, stat.st_mtime_ns)
-    return digest.hexdigest(), newest
+                found[path] = (stat.st_size, stat.st_mtime_ns)
+    return found
+
+
+def files_signature(files: FileStats) -> tuple[str, int]:
+    """A digest of every file's path, size and mtime, and the newest mtime."""
+    digest = hashlib.sha1()
+    for path in sorted(files):
+        size, mtime_ns = files[path]
+        digest.update(f"{path}\0{size}:{mtime_ns}\n".encode())
+    return digest.hexdigest(), max((mtime for _, mtime in files.values()), default=0)

@@ -16,7 +16,7 @@ import json
 import os
 import shutil
 import signal
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -217,6 +217,40 @@ def published_files(out: Path) -> set[str]:
             found.add(name if relative == "." else f"{relative}/{name}".replace(os.sep, "/"))
     found.discard(MARKER)
     return found
+
+
+def folders_of(files: Iterable[str]) -> set[str]:
+    """Every folder holding ``files`` (relative paths), and the top one (``""``)."""
+    folders = {""}
+    for relative in files:
+        folder = os.path.dirname(relative)
+        while folder not in folders:
+            folders.add(folder)
+            folder = os.path.dirname(folder)
+    return folders
+
+
+def folder_stamps(out: Path, folders: Iterable[str]) -> dict[str, int]:
+    """The mtime of each of ``folders`` in the output folder. Adding or removing an entry
+    changes its folder's mtime, so unchanged stamps show that nobody has put files in or
+    taken any out since (``quick`` relies on it)."""
+    stamps = {}
+    for folder in folders:
+        try:
+            stamps[folder] = os.stat(os.path.join(out, folder)).st_mtime_ns
+        except OSError:
+            stamps[folder] = -1
+    return stamps
+
+
+def folders_unchanged(out: Path, stamps: Mapping[str, int]) -> bool:
+    for folder, mtime_ns in stamps.items():
+        try:
+            if os.stat(os.path.join(out, folder)).st_mtime_ns != mtime_ns:
+                return False
+        except OSError:
+            return False
+    return bool(stamps)
 
 
 def journal_path(out: Path) -> Path:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass
 from email.utils import format_datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import jinja2
 from markupsafe import Markup
@@ -28,8 +31,31 @@ def template_dirs(site_templates: Path) -> list[Path]:
     return [site_templates, THEME_DIR / "templates"]
 
 
+class NavLink(NamedTuple):
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Chrome:
+    """What pages show besides their own context: the navigation's topics, and the
+    authors' own web pages (for the JSON-LD of articles)."""
+
+    nav_topics: tuple[NavLink, ...]
+    author_websites: Mapping[str, str]
+
+
+def chrome(site: Site) -> Chrome:
+    most_used = sorted(site.topics, key=lambda t: (-t.count, t.name.casefold()))[:NAV_TOPICS]
+    return Chrome(tuple(NavLink(t.name, t.url) for t in most_used),
+                  {a.slug: a.website for a in site.authors if a.website})
+
+
 def make_env(site: Site) -> jinja2.Environment:
-    config = site.config
+    return make_site_env(site.config, chrome(site))
+
+
+def make_site_env(config: SiteConfig, site_chrome: Chrome) -> jinja2.Environment:
     env = TrackingEnvironment(
         loader=jinja2.FileSystemLoader([str(p) for p in template_dirs(config.templates_dir)]),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml", "j2")),
@@ -48,7 +74,8 @@ def make_env(site: Site) -> jinja2.Environment:
 
     def json_ld(article: Article) -> Markup:
         """The article's NewsArticle JSON-LD, safe to place inside <script>."""
-        return Markup(script_json(news_article(article, site)))
+        return Markup(script_json(news_article(article, config,
+                                               site_chrome.author_websites)))
 
     env.filters.update(
         url=url,
@@ -65,10 +92,10 @@ def make_env(site: Site) -> jinja2.Environment:
         feed_content=feed_content,
         json_ld=json_ld,
     )
-    nav_topics = sorted(site.topics, key=lambda t: (-t.count, t.name.casefold()))[:NAV_TOPICS]
     # No ``site`` global: a page sees only its own context and these site-wide values,
     # which is what lets a fingerprint of them decide whether the page must be rendered.
-    env.globals.update(config=config, nav_topics=nav_topics, newsgen_version=__version__)
+    env.globals.update(config=config, nav_topics=site_chrome.nav_topics, chrome=site_chrome,
+                       newsgen_version=__version__)
 
     def is_searchable(article: Article) -> bool:
         """``{% if article is searchable %}``: whether the page goes into the search index."""

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newsgen.build import build
-from newsgen.cache import ARTICLES_FILE, STATE_FILE
+from newsgen.cache import STATE_FILE
+from newsgen.store import STORE_FILE
 
 from conftest import article, site_config, write_files
 
@@ -167,6 +168,29 @@ def test_body_edit_rerenders_only_pages_showing_the_body(make_site, tmp_path) ->
     assert listing.stat().st_mtime_ns == before
 
 
+def test_body_edit_is_done_without_loading_every_article(make_site, tmp_path,
+                                                        monkeypatch) -> None:
+    root = make_site(base_files())
+    settle(root)
+    out = tmp_path / "out"
+    build(site_config(root, output_dir=out), jobs=1)
+    edit_body(root, 2)
+    settle(root)
+
+    def no_index(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the whole site was loaded and indexed for a body edit")
+
+    monkeypatch.setattr("newsgen.build.build_site", no_index)
+    monkeypatch.setattr("newsgen.content.collect_articles", no_index)
+    result = build(site_config(root, output_dir=out), jobs=1)
+    assert result.rendered == 6 and not result.up_to_date
+    assert "Built 7 articles" in result.summary()
+    monkeypatch.undo()
+    clean = tmp_path / "clean"
+    build(site_config(root, output_dir=clean), jobs=1, use_cache=False)
+    assert snapshot(out) == snapshot(clean)
+
+
 def test_custom_listing_that_shows_bodies_follows_body_edits(make_site, tmp_path) -> None:
     root = make_site({**base_files(), "templates/index.html":
                       "{% extends 'base.html' %}{% block content %}{% for a in articles %}"
@@ -179,6 +203,24 @@ def test_custom_listing_that_shows_bodies_follows_body_edits(make_site, tmp_path
     assert "More, edit 7." in (out / "index.html").read_text()
     build(site_config(root, output_dir=tmp_path / "clean", per_page=10), use_cache=False)
     assert snapshot(out) == snapshot(tmp_path / "clean")
+
+
+def test_news_sitemap_drops_an_article_48_hours_on_with_nothing_edited(make_site,
+                                                                      tmp_path) -> None:
+    from datetime import datetime, timedelta
+
+    published = datetime.fromisoformat("2024-06-01T09:00:00+07:00")
+    root = make_site({**base_files(), "articles/2024/fresh.md": article(
+        "Fresh story", date=published.isoformat(sep=" "), topics=["Laos"])})
+    settle(root)
+    out = tmp_path / "out"
+    news = out / "news-sitemap.xml"
+    build(site_config(root, output_dir=out, build_time=published + timedelta(hours=47)))
+    assert "Fresh story" in news.read_text()
+    later = site_config(root, output_dir=out, build_time=published + timedelta(hours=49))
+    result = build(later, jobs=1)
+    assert not result.up_to_date and result.rendered == 1
+    assert "Fresh story" not in news.read_text()
 
 
 def test_nothing_changed_writes_nothing(make_site, tmp_path) -> None:
@@ -212,7 +254,7 @@ def test_template_edit_renders_only_pages_using_it_and_converts_no_markdown(
 
 
 @pytest.mark.parametrize("damage", [b"", b"garbage", None])
-@pytest.mark.parametrize("name", [STATE_FILE, ARTICLES_FILE])
+@pytest.mark.parametrize("name", [STATE_FILE, STORE_FILE])
 def test_damaged_cache_is_ignored_with_a_notice(make_site, tmp_path, damage, name) -> None:
     root = make_site(base_files())
     out = tmp_path / "out"
