@@ -44,6 +44,7 @@ from newsgen.output import (
     find_collisions,
     folder_stamps,
     folders_of,
+    folders_unchanged,
     output_lock,
     published_files,
     recover,
@@ -182,16 +183,22 @@ def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_
         in_place = bool(previous_pages)
         staging = Staging(config.output_dir)
         try:
+            # What the published folder holds (incremental builds): the files the previous
+            # build left, unless its folders show that files were put in or taken out since.
+            published: set[str] | None = None
+            if in_place:
+                published = (set(state.outputs)
+                             if folders_unchanged(config.output_dir, state.folders)
+                             else published_files(config.output_dir))
             todo = [i for i, page in enumerate(pages)
                     if not fingerprints.unchanged(previous_pages.get(page.output_path),
                                                   prints[i], by_url)
-                    or not staging.keep(page.output_path)]
+                    or not staging.keep(page.output_path, published)]
             reads = render_pages(pages, todo, env, staging, jobs)
             for static_dir in (THEME_DIR / "static", config.static_dir):
                 warnings += staging.copy_tree(static_dir, "static", config.root, in_place)
-            # What the published folder holds now (incremental builds): the search index
-            # kept or rebuilt from it, and whatever the new site lacks is removed with it.
-            published = published_files(config.output_dir) if in_place else None
+            # The search index is kept or rebuilt from the published folder, and whatever
+            # the new site lacks is removed with it.
             searched = any_searchable(site.articles, config)
             if searched:
                 _index_search(pages, todo, staging, published)
@@ -225,7 +232,7 @@ def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_
             inputs_key=inputs if inputs == inputs_key(config)[0] else "",
             started_ns=started_ns,
             valid_until=valid_until(site), next_publish=result.next_publish,
-            searched=searched, folders=folders,
+            searched=searched, folders=folders, outputs=frozenset(staging.current),
             summary={"articles": result.articles, "topics": result.topics,
                      "pages": result.pages, "drafts": result.held_back_drafts,
                      "future": result.held_back_future,

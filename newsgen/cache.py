@@ -49,6 +49,7 @@ class CacheState:
     next_publish: datetime | None = None  # the next held-back article's publication time
     searched: bool = False  # whether the site has a search index
     folders: dict[str, int] = field(default_factory=dict)  # output folder -> mtime (ns)
+    outputs: frozenset[str] = frozenset()  # every file the build left in the output folder
     summary: dict[str, int] = field(default_factory=dict)
     warnings: tuple[Problem, ...] = ()
     started_ns: int = 0  # wall clock when the build that wrote this state began

@@ -122,32 +122,41 @@ class Fingerprints:
             return repr(value).encode()
         if isinstance(value, datetime):
             return value.isoformat().encode()
-        key = id(value)
-        if key in self._memo:
-            return self._memo[key][1]
-        if isinstance(value, Article):
-            result = card_digest(value)
-            self._memo[key] = (value, result)
-            return result
+        known = self._memo.get(id(value))
+        if known is not None:
+            return known[1]
+        result = card_digest(value) if type(value) is Article else self._digest(value)
+        self._memo[id(value)] = (value, result)
+        return result
+
+    def _digest(self, value: Any) -> bytes:
+        memo = self._memo
         digest = hashlib.sha1(type(value).__name__.encode())
         if isinstance(value, Topic):
             digest.update(f"{value.name}\0{value.slug}".encode())
-            for article in value.articles:
-                digest.update(self.value(article))
-        elif isinstance(value, Mapping):
+            value = value.articles  # then as a sequence
+        if isinstance(value, Mapping):
             for item_key in sorted(value):
                 digest.update(f"\0{item_key}=".encode())
                 digest.update(self.value(value[item_key]))
         elif isinstance(value, Sequence):
+            # Lists of articles are most of what pages hold: their digests are looked up
+            # here rather than through a call each.
+            parts = []
             for item in value:
-                digest.update(b"\0")
-                digest.update(self.value(item))
+                known = memo.get(id(item))
+                parts.append(known[1] if known is not None else self.value(item))
+            digest.update(b"\0" + b"\0".join(parts))
         elif dataclasses.is_dataclass(value):
-            for item in dataclasses.fields(value):
-                digest.update(f"\0{item.name}=".encode())
-                digest.update(self.value(getattr(value, item.name)))
+            names = _FIELDS.get(type(value))
+            if names is None:
+                names = _FIELDS[type(value)] = tuple(f.name for f in dataclasses.fields(value))
+            for name in names:
+                digest.update(f"\0{name}=".encode())
+                digest.update(self.value(getattr(value, name)))
         else:
             raise TypeError(f"cannot fingerprint a {type(value).__name__} in a page context")
-        result = digest.digest()
-        self._memo[key] = (value, result)
-        return result
+        return digest.digest()
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}

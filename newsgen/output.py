@@ -16,7 +16,7 @@ import json
 import os
 import shutil
 import signal
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -104,10 +104,12 @@ class Staging:
             self.written.add(relative)
             self.current.add(relative)
 
-    def keep(self, relative: str) -> bool:
+    def keep(self, relative: str, published: Container[str] | None = None) -> bool:
         """Leave an unchanged file of the previous output where it is (incremental builds):
-        False when it is not there to keep."""
-        if not os.path.isfile(os.path.join(self.out, relative)):
+        False when it is not there to keep (not in ``published``, the output's files, when
+        they are known)."""
+        if not (relative in published if published is not None
+                else os.path.isfile(os.path.join(self.out, relative))):
             return False
         self.current.add(relative)
         return True
@@ -223,10 +225,10 @@ def folders_of(files: Iterable[str]) -> set[str]:
     """Every folder holding ``files`` (relative paths), and the top one (``""``)."""
     folders = {""}
     for relative in files:
-        folder = os.path.dirname(relative)
+        folder = relative.rpartition("/")[0]
         while folder not in folders:
             folders.add(folder)
-            folder = os.path.dirname(folder)
+            folder = folder.rpartition("/")[0]
     return folders
 
 

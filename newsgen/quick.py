@@ -204,7 +204,8 @@ def _apply(config: SiteConfig, state: CacheState, store: Store, files: FileStats
         pages_gone={page.output_path for page in pages} - {page.output_path for page in shown})
     save_state(config.cache_dir, dataclasses.replace(
         state, store_generation=generation, files=dict(files), pages=page_prints,
-        inputs_key=inputs, started_ns=started_ns, folders=folders))
+        inputs_key=inputs, started_ns=started_ns, folders=folders,
+        outputs=(state.outputs - stale) | staging.current))
     return QuickResult(rendered=len(pages), notices=())
 
 
