@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -54,7 +55,7 @@ from newsgen.parallel import default_jobs, map_chunks
 from newsgen.progress import Progress
 from newsgen.quick import quick_build
 from newsgen.related import related_articles
-from newsgen.render import THEME_DIR, chrome, make_site_env, render_tracked
+from newsgen.render import THEME_DIR, Reads, chrome, make_site_env, render_tracked
 from newsgen.search import any_searchable, index_site, index_view
 from newsgen.sitemaps import NEWS_WINDOW, news_articles
 from newsgen.store import Store, StoreError
@@ -165,21 +166,21 @@ def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_
     if link_errors:
         raise ContentError(link_errors)
     warnings += link_warnings
-    related = _CachedRelated(state, jobs)
+    related = _CachedRelated(_blob(store, "related"), jobs)
     site, index_warnings = build_site(articles, config, related)
     warnings += index_warnings + site_warnings(config)
     _check_strict(config, warnings)
     pages = plan_pages(site)
     find_collisions(pages)
     site_chrome = chrome(site)
-    env = make_site_env(config, site_chrome)
+    env = make_site_env(config, site_chrome, config.cache_dir if use_cache else None)
     fingerprints = Fingerprints(env, site_key(config, site_chrome))
     prints = [fingerprints.page(page) for page in pages]
     by_url = {article.url: article for article in site.articles}
     with output_lock(config):
         if recover(config.output_dir):
             notices.append("completed the previous build's interrupted commit")
-        previous_pages = state.pages if published_here else {}
+        previous_pages = store.all_prints() if store is not None and published_here else {}
         in_place = bool(previous_pages)
         staging = Staging(config.output_dir)
         try:
@@ -187,8 +188,9 @@ def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_
             # build left, unless its folders show that files were put in or taken out since.
             published: set[str] | None = None
             if in_place:
-                published = (set(state.outputs)
-                             if folders_unchanged(config.output_dir, state.folders)
+                recorded = _blob(store, "outputs")
+                published = (set(recorded) if recorded is not None
+                             and folders_unchanged(config.output_dir, state.folders)
                              else published_files(config.output_dir))
             todo = [i for i, page in enumerate(pages)
                     if not fingerprints.unchanged(previous_pages.get(page.output_path),
@@ -222,17 +224,18 @@ def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_
     )
     if use_cache:
         page_prints = _page_prints(pages, prints, previous_pages, reads, fingerprints, by_url)
-        generation = _save_rows(config, store, previous, records, site.articles, fingerprints,
-                                pages, page_prints, reads)
+        generation = _save_rows(config, store, previous, records, site, fingerprints,
+                                pages, page_prints, previous_pages, reads, blobs={
+                                    "related": (related.key, related.urls),
+                                    "outputs": frozenset(staging.current)})
         save_state(config.cache_dir, CacheState(
             parse_key=parse_key, store_generation=generation, files=files,
-            chrome=site_chrome, related_key=related.key,
-            related=related.urls, output_dir=str(config.output_dir), pages=page_prints,
+            chrome=site_chrome, output_dir=str(config.output_dir),
             # Taken again after the build: a file saved during it makes the next build work.
             inputs_key=inputs if inputs == inputs_key(config)[0] else "",
             started_ns=started_ns,
             valid_until=valid_until(site), next_publish=result.next_publish,
-            searched=searched, folders=folders, outputs=frozenset(staging.current),
+            searched=searched, folders=folders,
             summary={"articles": result.articles, "topics": result.topics,
                      "pages": result.pages, "drafts": result.held_back_drafts,
                      "future": result.held_back_future,
@@ -243,20 +246,24 @@ def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_
 
 
 def _save_rows(config: SiteConfig, store: Store | None, previous: Mapping[Path, Parsed],
-               records: Mapping[Path, Parsed], articles: Sequence[Article],
+               records: Mapping[Path, Parsed], site: Site,
                fingerprints: Fingerprints, pages: Sequence[Page],
-               page_prints: Mapping[str, PagePrint],
-               reads: Mapping[str, tuple[str, ...]]) -> str:
+               page_prints: Mapping[str, PagePrint], previous_prints: Mapping[str, PagePrint],
+               reads: Mapping[str, Reads], blobs: Mapping[str, object]) -> str:
     """Bring the cache's rows up to date with this build, writing only what changed."""
     if store is None:
         store = Store.reset(config.cache_dir)
-        previous = {}
+        previous, previous_prints = {}, {}
     try:
         stored_parsed = set(previous) if previous else {Path(p) for p in store.parsed_paths()}
         stored_articles = store.article_digests()
         stored_pages = store.page_paths()
-        digests = {a.url: fingerprints.value(a) + fingerprints.body(a) for a in articles}
-        showing = {path for path, record in page_prints.items() if record[1]}
+        stored_groups = store.group_digests()
+        articles = site.articles
+        digests = {a.url: fingerprints.card(a) + fingerprints.body(a) for a in articles}
+        groups = {g.url: (g, fingerprints.value(g))
+                  for g in (*site.topics, *site.authors, *site.sources)}
+        showing = {path for path, record in page_prints.items() if record[1] or record[2]}
         generation = new_generation()
         store.write(
             generation,
@@ -267,10 +274,25 @@ def _save_rows(config: SiteConfig, store: Store | None, previous: Mapping[Path, 
             articles_gone=set(stored_articles) - set(digests),
             pages=[page for page in pages if page.output_path in showing
                    and (page.output_path in reads or page.output_path not in stored_pages)],
-            pages_gone=stored_pages - showing)
+            pages_gone=stored_pages - showing,
+            groups=[(g, digest) for url, (g, digest) in groups.items()
+                    if stored_groups.get(url) != digest],
+            groups_gone=set(stored_groups) - set(groups),
+            prints={path: record for path, record in page_prints.items()
+                    if path in reads or previous_prints.get(path) != record},
+            prints_gone=set(previous_prints or store.all_prints()) - set(page_prints),
+            blobs=blobs)
         return generation
     finally:
         store.close()
+
+
+def _blob(store: Store | None, name: str) -> Any:
+    """A blob of the previous build's rows, or None."""
+    try:
+        return store.blob(name) if store is not None else None
+    except StoreError:
+        return None
 
 
 def valid_until(site: Site) -> datetime | None:
@@ -284,7 +306,7 @@ def valid_until(site: Site) -> datetime | None:
 
 
 def _page_prints(pages: Sequence[Page], prints: Sequence[str],
-                 previous: Mapping[str, PagePrint], reads: Mapping[str, tuple[str, ...]],
+                 previous: Mapping[str, PagePrint], reads: Mapping[str, Reads],
                  fingerprints: Fingerprints, by_url: Mapping[str, Article],
                  ) -> dict[str, PagePrint]:
     """What the cache keeps of every page: new records for the pages rendered now, the
@@ -293,7 +315,7 @@ def _page_prints(pages: Sequence[Page], prints: Sequence[str],
     for i, page in enumerate(pages):
         path = page.output_path
         read = reads.get(path)
-        result[path] = (fingerprints.record(prints[i], read, by_url) if read is not None
+        result[path] = (fingerprints.record(prints[i], *read, by_url) if read is not None
                         else previous[path])
     return result
 
@@ -345,9 +367,9 @@ class _CachedRelated:
     """Related lists, reused while nothing they are ranked by (URLs, dates, topics, the
     limit) has changed: a body or summary edit does not recompute them."""
 
-    def __init__(self, state: CacheState, jobs: int) -> None:
-        self.key = state.related_key
-        self.urls = state.related
+    def __init__(self, previous: tuple[str, dict[str, tuple[str, ...]]] | None,
+                 jobs: int) -> None:
+        self.key, self.urls = previous or ("", {})
         self.jobs = jobs
 
     def __call__(self, articles: Sequence[Article],
@@ -402,13 +424,14 @@ _RENDER_JOB: tuple[list[Page], jinja2.Environment, Staging] | None = None
 
 
 def render_pages(pages: list[Page], todo: Sequence[int], env: jinja2.Environment,
-                 staging: Staging, jobs: int) -> dict[str, tuple[str, ...]]:
+                 staging: Staging, jobs: int) -> dict[str, Reads]:
     """Render the pages at ``todo`` into the staging folder, in chunks across processes.
-    Returns, for each page rendered, the URLs of the articles whose bodies it shows."""
+    Returns, for each page rendered, the URLs of the articles whose cards and bodies it
+    shows."""
     global _RENDER_JOB
     _RENDER_JOB = (pages, env, staging)
     progress = Progress("Rendering pages", len(todo))
-    reads: dict[str, tuple[str, ...]] = {}
+    reads: dict[str, Reads] = {}
     try:
         for written in map_chunks(_render_chunk, todo, jobs):
             # Workers' own bookkeeping stays in their processes: record it here.
@@ -421,7 +444,7 @@ def render_pages(pages: list[Page], todo: Sequence[int], env: jinja2.Environment
     return reads
 
 
-def _render_chunk(indices: Sequence[int]) -> list[tuple[str, tuple[str, ...]]]:
+def _render_chunk(indices: Sequence[int]) -> list[tuple[str, Reads]]:
     assert _RENDER_JOB is not None
     pages, env, staging = _RENDER_JOB
     written = []

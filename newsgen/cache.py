@@ -1,11 +1,12 @@
 """The build cache in ``.newsgen-cache/``: what the previous build read and wrote.
 
-Its head (``state.pickle``, read by every build) holds the stat of every input file and a
-signature of them all for the no-op check, the related lists (keyed by a signature of
-everything the ranking reads), the fingerprint of every page written and what pages show
-besides their context. Its rows (``store.sqlite``, see ``store``) hold the parsed articles
-(keyed by path, checked by size, mtime and content digest), the site's articles and the
-pages that show bodies. A damaged or foreign cache is ignored with a notice; it can cost
+Its head (``state.pickle``, read by every build, so kept small) holds the stat of every
+input file and a signature of them all for the no-op check, the output's folder mtimes and
+what pages show besides their context. Its rows (``store.sqlite``, see ``store``) hold the
+parsed articles (keyed by path, checked by size, mtime and content digest), the site's
+articles, the fingerprint of every page written and the pages that show articles, the
+related lists (keyed by a signature of everything the ranking reads) and the list of
+published files. A damaged or foreign cache is ignored with a notice; it can cost
 time, never correctness.
 """
 
@@ -23,7 +24,6 @@ from pathlib import Path
 from newsgen import __version__
 from newsgen.config import SiteConfig
 from newsgen.errors import Problem
-from newsgen.fingerprint import PagePrint
 from newsgen.render import Chrome
 from newsgen.store import STORE_FILE, Store, StoreError
 
@@ -39,17 +39,13 @@ class CacheState:
     store_generation: str = ""  # the rows (store.sqlite) that go with this head
     files: FileStats = field(default_factory=dict)
     chrome: Chrome | None = None
-    related_key: str = ""
-    related: dict[str, tuple[str, ...]] = field(default_factory=dict)  # url -> urls
     output_dir: str = ""
-    pages: dict[str, PagePrint] = field(default_factory=dict)  # output path -> fingerprint
     inputs_key: str = ""  # every input file's stat, the config and the code
     # When the output goes stale with no input changed (see ``build.valid_until``).
     valid_until: datetime | None = None
     next_publish: datetime | None = None  # the next held-back article's publication time
     searched: bool = False  # whether the site has a search index
     folders: dict[str, int] = field(default_factory=dict)  # output folder -> mtime (ns)
-    outputs: frozenset[str] = frozenset()  # every file the build left in the output folder
     summary: dict[str, int] = field(default_factory=dict)
     warnings: tuple[Problem, ...] = ()
     started_ns: int = 0  # wall clock when the build that wrote this state began

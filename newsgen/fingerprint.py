@@ -1,11 +1,11 @@
 """Fingerprints of planned pages: a digest of everything a page shows.
 
 A page whose fingerprint matches the one recorded for its file by the previous build is
-neither rendered nor rewritten. The fingerprint covers the page's URL and context (every
-article it shows: its card, i.e. every field but the body), its template and every template
-that template extends, includes or imports, the site-wide values every page shows, the
-config and newsgen's code; and the bodies of the articles the page showed a body of when
-it was last rendered (see ``bodyreads``).
+neither rendered nor rewritten. The fingerprint covers the page's URL, its template and
+every template that template extends, includes or imports, the site-wide values every
+page shows, the config and newsgen's code, and its context's structure with each article
+as its URL (``Fingerprints.page``); then the articles the page read when it was last
+rendered: the cards of some, the bodies of others (``Fingerprints.reads``, see ``reads``).
 """
 
 from __future__ import annotations
@@ -20,16 +20,16 @@ from typing import Any
 import jinja2
 from jinja2 import meta
 
-from newsgen.bodyreads import BODY_FIELDS
-from newsgen.models import Article, Topic
+from newsgen.models import ARTICLE_TYPES, Article, Topic
 from newsgen.pages import Page
+from newsgen.reads import BODY_FIELDS
 
 CARD_FIELDS = tuple(f.name for f in dataclasses.fields(Article) if f.name not in BODY_FIELDS)
 
-# What the build cache keeps for each page written: the digest of everything but bodies
-# (``Fingerprints.page``), the URLs of the articles whose bodies it showed, and the digest
-# of those bodies.
-PagePrint = tuple[str, tuple[str, ...], str]
+# What the build cache keeps for each page written: the digest of its structure
+# (``Fingerprints.page``), the URLs of the articles whose cards and whose bodies it showed,
+# and the digest of those (``Fingerprints.reads``).
+PagePrint = tuple[str, tuple[str, ...], tuple[str, ...], str]
 
 
 def card_digest(article: Article) -> bytes:
@@ -48,27 +48,37 @@ class Fingerprints:
         self.site_key = site_key.encode()
         self._templates: dict[str, bytes] = {}
         self._memo: dict[int, tuple[object, bytes]] = {}  # id -> (object kept alive, digest)
+        self._cards: dict[int, tuple[Article, bytes]] = {}
         self._bodies: dict[int, tuple[Article, bytes]] = {}
 
-    def unchanged(self, previous: PagePrint | None, page_digest: str,
+    def unchanged(self, previous: PagePrint | None, structure: str,
                   articles: Mapping[str, Article]) -> bool:
         """Whether a page recorded as ``previous`` would render the same now."""
-        return (previous is not None and previous[0] == page_digest
-                and previous[2] == self.bodies(previous[1], articles))
+        return (previous is not None and previous[0] == structure
+                and previous[3] == self.reads(previous[1], previous[2], articles))
 
-    def record(self, page_digest: str, reads: tuple[str, ...],
+    def record(self, structure: str, cards: tuple[str, ...], bodies: tuple[str, ...],
                articles: Mapping[str, Article]) -> PagePrint:
-        """What to keep for a page just rendered, having read the bodies of ``reads``."""
-        return (page_digest, reads, self.bodies(reads, articles))
+        """What to keep for a page just rendered, having read those cards and bodies."""
+        return (structure, cards, bodies, self.reads(cards, bodies, articles))
 
-    def bodies(self, urls: Sequence[str], articles: Mapping[str, Article]) -> str:
-        """Digest of the bodies of the articles at ``urls`` (by site URL)."""
+    def reads(self, cards: Sequence[str], bodies: Sequence[str],
+              articles: Mapping[str, Article]) -> str:
+        """Digest of the cards and bodies of the articles at those URLs (site URLs)."""
         digest = hashlib.sha1()
-        for url in urls:
-            article = articles.get(url)
-            digest.update(url.encode() + b"\0")
-            digest.update(self.body(article) if article is not None else b"gone")
+        for urls, part in ((cards, self.card), (bodies, self.body)):
+            for url in urls:
+                article = articles.get(url)
+                digest.update(url.encode() + b"\0")
+                digest.update(part(article) if article is not None else b"gone")
+            digest.update(b"\1")
         return digest.hexdigest()
+
+    def card(self, article: Article) -> bytes:
+        known = self._cards.get(id(article))
+        if known is None:
+            known = self._cards[id(article)] = (article, card_digest(article))
+        return known[1]
 
     def body(self, article: Article) -> bytes:
         known = self._bodies.get(id(article))
@@ -125,7 +135,9 @@ class Fingerprints:
         known = self._memo.get(id(value))
         if known is not None:
             return known[1]
-        result = card_digest(value) if type(value) is Article else self._digest(value)
+        # An article counts by identity here; what the page reads of it, in ``reads``.
+        result = (b"A" + value.url.encode() if type(value) in ARTICLE_TYPES
+                  else self._digest(value))
         self._memo[id(value)] = (value, result)
         return result
 

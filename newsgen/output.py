@@ -246,9 +246,10 @@ def folder_stamps(out: Path, folders: Iterable[str]) -> dict[str, int]:
 
 
 def folders_unchanged(out: Path, stamps: Mapping[str, int]) -> bool:
+    top = str(out)
     for folder, mtime_ns in stamps.items():
         try:
-            if os.stat(os.path.join(out, folder)).st_mtime_ns != mtime_ns:
+            if os.stat(f"{top}/{folder}").st_mtime_ns != mtime_ns:
                 return False
         except OSError:
             return False

@@ -1,17 +1,19 @@
-"""The quick build: edits confined to articles' bodies, done from the cache's rows.
+"""The quick build: edits to what articles say, done from the cache's rows.
 
-When the only inputs that changed are article files, and each still has the same card
-(every front-matter field, summary, reading time: all but the body, see ``bodyreads``) and
-the same warnings, then the site's shape is what the previous build planned: same pages,
-same lists, same fingerprints except for the bodies. The pages to render again are those
-that showed one of those bodies (the article's page, the feeds carrying it); everything
-they need is in the cache's rows (``store``). So a body edit costs a stat of the inputs,
-a parse of the edited file and a few rows, not a load of every article.
+When the only inputs that changed are article files, and each still has the same shape
+(``SHAPE_FIELDS``: where it is published, when, under which topics, bylines and source,
+its corrections) and the same warnings, then the site is planned as the previous build
+planned it: same pages, same lists in the same order. Only what those articles display
+changed (headline, summary, body, image…), so the pages to render again are those that
+read one of them when last rendered (see ``reads``): the article's page, the listings,
+related lists and feeds that showed it. Everything they need is in the cache's rows
+(``store``). So a headline or body edit costs a stat of the inputs, a parse of the edited
+file and the rows of a few dozen pages, not a load of every article.
 
 Anything else (a new, renamed or deleted file, a template, config or static change, a
-card change, a link to a missing article, a damaged row) returns None: the full
-incremental build then runs, and it is exact by construction. Both give the same bytes,
-which the incremental tests check against clean builds.
+shape change, a link to a missing article, a damaged row) returns None: the full
+incremental build then runs. Both give the same bytes, which the incremental tests check
+against clean builds.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 
-from newsgen.bodyreads import BODY_FIELDS
 from newsgen.cache import (
     RACY_NS,
     CacheState,
@@ -33,9 +34,9 @@ from newsgen.cache import (
 from newsgen.config import SiteConfig
 from newsgen.content import Parsed, read_article
 from newsgen.errors import display_path
-from newsgen.fingerprint import CARD_FIELDS, Fingerprints, PagePrint
+from newsgen.fingerprint import Fingerprints, PagePrint, body_digest, card_digest
 from newsgen.links import local_target, resolve_links, static_files
-from newsgen.models import Article
+from newsgen.models import Article, ArticleGroup, ArticleRef
 from newsgen.output import (
     Staging,
     folder_stamps,
@@ -49,6 +50,14 @@ from newsgen.page import Page
 from newsgen.render import make_site_env, render_tracked
 from newsgen.search import BUNDLE, index_view
 from newsgen.store import Store, StoreError
+
+# What decides where an article appears: every field the index, the related lists, the
+# listings, archive, feeds and sitemaps read (the rest only shows on the pages).
+SHAPE_FIELDS = ("source_path", "url", "slug", "date", "updated", "embargo", "draft",
+                "topics", "authors", "bylines", "source", "source_slug", "corrections",
+                "key_lines")
+DISPLAY_FIELDS = tuple(f.name for f in dataclasses.fields(Article)
+                       if f.name not in SHAPE_FIELDS)
 
 
 class _NotQuick(Exception):
@@ -99,19 +108,19 @@ def _edited_articles(config: SiteConfig, state: CacheState, store: Store, files:
                                                 size=new.size), None)
             continue
         if (new.article is None or new.errors or new.warnings != old.warnings
-                or _card(new.article) != _card(old.article)):
+                or _shape(new.article) != _shape(old.article)):
             raise _NotQuick
         site_article = store.article(old.article.url)
         if site_article is None:  # held back: its edits show nowhere, but let the full
             raise _NotQuick         # build decide that
         resolved = _resolve(new.article, old.article, config, store, static)
         edited[path] = (new, dataclasses.replace(
-            site_article, **{name: getattr(resolved, name) for name in BODY_FIELDS}))
+            site_article, **{name: getattr(resolved, name) for name in DISPLAY_FIELDS}))
     return edited
 
 
-def _card(article: Article) -> tuple[object, ...]:
-    return tuple(getattr(article, name) for name in CARD_FIELDS)
+def _shape(article: Article) -> tuple[object, ...]:
+    return tuple(getattr(article, name) for name in SHAPE_FIELDS)
 
 
 def _resolve(new: Article, old: Article, config: SiteConfig, store: Store,
@@ -145,31 +154,40 @@ def _apply(config: SiteConfig, state: CacheState, store: Store, files: FileStats
            inputs: str, started_ns: int,
            edited: Mapping[Path, tuple[Parsed, Article | None]]) -> QuickResult:
     new_articles = {article.url: article for _, article in edited.values() if article}
-    resolved: dict[str, Article] = dict(new_articles)
+    loaded: dict[str, Article] = dict(new_articles)
 
-    def resolve(url: str) -> Article:
-        if url not in resolved:
+    def load(url: str) -> Article:
+        if url not in loaded:
             article = store.article(url)
             if article is None:
                 raise _NotQuick
-            resolved[url] = article
-        return resolved[url]
+            loaded[url] = article
+        return loaded[url]
 
-    paths = sorted(path for path, record in state.pages.items()
-                   if any(url in new_articles for url in record[1]))
+    def resolve(url: str) -> Article | ArticleRef:
+        return new_articles[url] if url in new_articles else ArticleRef(url, load)
+
+    # Pages that read what changed: an article's card, its body, or both.
+    new_cards = {url for url, a in new_articles.items()
+                 if card_digest(a) != _stored(store, url, 0)}
+    new_bodies = {url for url, a in new_articles.items()
+                  if body_digest(a) != _stored(store, url, 1)}
+    previous = store.prints_reading(new_cards, new_bodies)
+    paths = sorted(previous)
     pages: list[Page] = []
+    groups: dict[str, ArticleGroup] = {}
     for path in paths:
-        page = store.page(path, resolve)
+        page = store.page(path, resolve, groups)
         if page is None:
             raise _NotQuick
         pages.append(page)
     assert state.chrome is not None
-    env = make_site_env(config, state.chrome)
+    env = make_site_env(config, state.chrome, config.cache_dir)
     fingerprints = Fingerprints(env, site_key(config, state.chrome))
     prints = [fingerprints.page(page) for page in pages]
-    if any(prints[i] != state.pages[page.output_path][0] for i, page in enumerate(pages)):
-        raise _NotQuick  # the rows do not match the head: let the full build sort it out
-    page_prints: dict[str, PagePrint] = dict(state.pages)
+    if any(prints[i] != previous[page.output_path][0] for i, page in enumerate(pages)):
+        raise _NotQuick  # the rows do not match: let the full build sort it out
+    page_prints: dict[str, PagePrint] = {}
     with output_lock(config):
         # A commit to complete, or files put in or taken out by hand: the full build
         # deals with those (it leaves exactly the site in the output folder).
@@ -180,17 +198,24 @@ def _apply(config: SiteConfig, state: CacheState, store: Store, files: FileStats
         try:
             shown: list[Page] = []
             for i, page in enumerate(pages):
-                text, reads = render_tracked(page, env)
+                text, (cards, bodies) = render_tracked(page, env)
                 staging.write(page.output_path, text)
-                page_prints[page.output_path] = fingerprints.record(prints[i], reads, resolved)
-                if reads:
+                read = {url: load(url) for url in (*cards, *bodies)}
+                page_prints[page.output_path] = fingerprints.record(prints[i], cards, bodies,
+                                                                    read)
+                if cards or bodies:
                     shown.append(page)
             stale: set[str] = set()
+            outputs: frozenset[str] = frozenset()
             if state.searched and any(page.template == "article.html" for page in pages):
+                outputs = store.blob("outputs")
+                if outputs is None:
+                    raise _NotQuick
                 stale = _index_search(config, store, staging)
             staging.commit(stale=stale)
-            folders = folder_stamps(config.output_dir,
-                                    state.folders.keys() | folders_of(staging.current))
+            # Only the folders this build wrote to or deleted from have new mtimes.
+            folders = {**state.folders, **folder_stamps(
+                config.output_dir, folders_of(staging.written | stale))}
         except BaseException:
             staging.discard()
             raise
@@ -198,15 +223,24 @@ def _apply(config: SiteConfig, state: CacheState, store: Store, files: FileStats
     store.write(
         generation,
         parsed=[record for record, _ in edited.values()],
-        articles=[(a, fingerprints.value(a) + fingerprints.body(a))
+        articles=[(a, fingerprints.card(a) + fingerprints.body(a))
                   for a in new_articles.values()],
         pages=shown,
-        pages_gone={page.output_path for page in pages} - {page.output_path for page in shown})
+        pages_gone={page.output_path for page in pages} - {page.output_path for page in shown},
+        prints=page_prints,
+        blobs={"outputs": (outputs - stale) | staging.current} if stale else None)
     save_state(config.cache_dir, dataclasses.replace(
-        state, store_generation=generation, files=dict(files), pages=page_prints,
-        inputs_key=inputs, started_ns=started_ns, folders=folders,
-        outputs=(state.outputs - stale) | staging.current))
+        state, store_generation=generation, files=dict(files), inputs_key=inputs,
+        started_ns=started_ns, folders=folders))
     return QuickResult(rendered=len(pages), notices=())
+
+
+def _stored(store: Store, url: str, part: int) -> bytes:
+    """The card (0) or body (1) digest of the article at ``url`` as the rows have it."""
+    digest = store.article_digest(url)
+    if digest is None:
+        raise _NotQuick
+    return digest[part * 20 : (part + 1) * 20]
 
 
 def _index_search(config: SiteConfig, store: Store, staging: Staging) -> set[str]:

@@ -13,12 +13,12 @@ import jinja2
 from markupsafe import Markup
 
 from newsgen import __version__
-from newsgen.bodyreads import TrackingEnvironment, collect
 from newsgen.config import SiteConfig
 from newsgen.errors import TemplateError, display_path
 from newsgen.feeds import display_date, feed_content, json_feed
 from newsgen.models import Article, Site
 from newsgen.pages import Page
+from newsgen.reads import TrackingEnvironment, collect, note
 from newsgen.search import searchable
 from newsgen.structured import news_article, script_json
 
@@ -55,8 +55,16 @@ def make_env(site: Site) -> jinja2.Environment:
     return make_site_env(site.config, chrome(site))
 
 
-def make_site_env(config: SiteConfig, site_chrome: Chrome) -> jinja2.Environment:
+def make_site_env(config: SiteConfig, site_chrome: Chrome,
+                  cache_dir: Path | None = None) -> jinja2.Environment:
+    """The environment pages render in; ``cache_dir``: keep compiled templates there (a
+    template is compiled again when its source changes)."""
+    bytecode_cache = None
+    if cache_dir is not None:
+        (cache_dir / "templates").mkdir(parents=True, exist_ok=True)
+        bytecode_cache = jinja2.FileSystemBytecodeCache(str(cache_dir / "templates"))
     env = TrackingEnvironment(
+        bytecode_cache=bytecode_cache,
         loader=jinja2.FileSystemLoader([str(p) for p in template_dirs(config.templates_dir)]),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml", "j2")),
         undefined=jinja2.StrictUndefined,
@@ -74,6 +82,7 @@ def make_site_env(config: SiteConfig, site_chrome: Chrome) -> jinja2.Environment
 
     def json_ld(article: Article) -> Markup:
         """The article's NewsArticle JSON-LD, safe to place inside <script>."""
+        note(article)
         return Markup(script_json(news_article(article, config,
                                                site_chrome.author_websites)))
 
@@ -99,6 +108,7 @@ def make_site_env(config: SiteConfig, site_chrome: Chrome) -> jinja2.Environment
 
     def is_searchable(article: Article) -> bool:
         """``{% if article is searchable %}``: whether the page goes into the search index."""
+        note(article)
         return searchable(article, config)
 
     env.tests["searchable"] = is_searchable
@@ -110,8 +120,11 @@ def render_page(page: Page, env: jinja2.Environment) -> str:
     return render_tracked(page, env)[0]
 
 
-def render_tracked(page: Page, env: jinja2.Environment) -> tuple[str, tuple[str, ...]]:
-    """Render one page, and the URLs of the articles whose bodies it shows."""
+Reads = tuple[tuple[str, ...], tuple[str, ...]]  # see reads.collect
+
+
+def render_tracked(page: Page, env: jinja2.Environment) -> tuple[str, Reads]:
+    """Render one page, and the URLs of the articles whose cards and bodies it shows."""
     collect()
     text = _render(page, env)
     return text, collect()

@@ -2,11 +2,15 @@
 
 parsed    article file → its ``Parsed`` record: unchanged files are not parsed again
 articles  site URL → the article as pages show it (topics merged, links resolved)
-pages     output path → the planned page (template and context, with articles by URL) of
-          every page that shows an article's body (see ``bodyreads``)
+pages     output path → the planned page (template and context, with articles and topics,
+          authors and sources by URL) of every page that shows articles (see ``reads``)
+groups    topic, author or source URL → the group, with its articles by URL (one row per
+          group rather than a copy in each of its pages: linear in the site's size)
+prints    output path → the fingerprint of every page written (see ``fingerprint``)
+blobs     the related lists and the list of published files
 
-The rows let a build that only has an article's body to update (``quick``) read a
-handful of them instead of every article. Each build updates only the rows that changed,
+The rows let a build that only has what articles display to update (``quick``) read a
+few of them instead of every article. Each build updates only the rows that changed,
 in one transaction, and names it with a new generation; the cache head (``cache``)
 records the generation it goes with, so rows left out of step with the head (a build cut
 short between the two writes) are never used. Rows are pickles written by this very
@@ -20,13 +24,14 @@ import io
 import os
 import pickle
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from newsgen.content import Parsed
-from newsgen.models import Article
+from newsgen.fingerprint import PagePrint
+from newsgen.models import ARTICLE_TYPES, Article, ArticleGroup, ArticleRef
 from newsgen.page import Page
 
 STORE_FILE = "store.sqlite"
@@ -37,6 +42,12 @@ CREATE TABLE IF NOT EXISTS parsed (path TEXT PRIMARY KEY, row BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (url TEXT PRIMARY KEY, digest BLOB NOT NULL,
                                      row BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS pages (path TEXT PRIMARY KEY, row BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS groups (url TEXT PRIMARY KEY, digest BLOB NOT NULL,
+                                   row BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS prints (path TEXT PRIMARY KEY, structure TEXT NOT NULL,
+                                   cards TEXT NOT NULL, bodies TEXT NOT NULL,
+                                   reads TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS blobs (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 """
 
 
@@ -104,8 +115,37 @@ class Store:
         return {url: bytes(digest)
                 for url, digest in self._rows("SELECT url, digest FROM articles")}
 
+    def article_digest(self, url: str) -> bytes | None:
+        """The article's card digest followed by its body digest (20 bytes each)."""
+        rows = self._rows("SELECT digest FROM articles WHERE url = ?", url)
+        return bytes(rows[0][0]) if rows else None
+
     def article(self, url: str) -> Article | None:
         rows = self._rows("SELECT row FROM articles WHERE url = ?", url)
+        return _loads(rows[0][0]) if rows else None
+
+    # Fingerprints and blobs ------------------------------------------------------------
+
+    def all_prints(self) -> dict[str, PagePrint]:
+        return {path: (structure, _urls(cards), _urls(bodies), reads)
+                for path, structure, cards, bodies, reads
+                in self._rows("SELECT path, structure, cards, bodies, reads FROM prints")}
+
+    def prints_reading(self, cards: Iterable[str], bodies: Iterable[str],
+                       ) -> dict[str, PagePrint]:
+        """The pages that read the card of an article at one of ``cards``, or the body of
+        one at ``bodies`` (site URLs)."""
+        found = {}
+        for column, urls in (("cards", cards), ("bodies", bodies)):
+            for url in urls:
+                for path, structure, card_urls, body_urls, reads in self._rows(
+                        "SELECT path, structure, cards, bodies, reads FROM prints "
+                        f"WHERE instr({column}, ?) > 0", f"\n{url}\n"):
+                    found[path] = (structure, _urls(card_urls), _urls(body_urls), reads)
+        return found
+
+    def blob(self, name: str) -> Any:
+        rows = self._rows("SELECT value FROM blobs WHERE name = ?", name)
         return _loads(rows[0][0]) if rows else None
 
     # Pages -----------------------------------------------------------------------------
@@ -113,20 +153,45 @@ class Store:
     def page_paths(self) -> set[str]:
         return {path for (path,) in self._rows("SELECT path FROM pages")}
 
-    def page(self, path: str, resolve: Callable[[str], Article]) -> Page | None:
-        """The page at ``path``, its articles looked up by URL with ``resolve``."""
+    def page(self, path: str, resolve: Callable[[str], Article | ArticleRef],
+             groups: dict[str, ArticleGroup] | None = None) -> Page | None:
+        """The page at ``path``, its articles looked up by URL with ``resolve`` and its
+        groups read from their rows (and kept in ``groups`` for the next page)."""
         rows = self._rows("SELECT row FROM pages WHERE path = ?", path)
         if not rows:
             return None
-        url, template, context, renderer = _PageUnpickler(rows[0][0], resolve).load()
+        url, template, context, renderer = self._unpickle(rows[0][0], resolve, groups or {})
         return Page(url, template, MappingProxyType(context), renderer)
+
+    def group_digests(self) -> dict[str, bytes]:
+        return {url: bytes(digest) for url, digest in self._rows("SELECT url, digest FROM groups")}
+
+    def _unpickle(self, data: bytes, resolve: Callable[[str], Article | ArticleRef],
+                  groups: dict[str, ArticleGroup]) -> Any:
+        def load_group(url: str) -> ArticleGroup:
+            if url not in groups:
+                rows = self._rows("SELECT row FROM groups WHERE url = ?", url)
+                if not rows:
+                    raise StoreError(f"no row for {url}")
+                groups[url] = self._unpickle(rows[0][0], resolve, groups)
+            return groups[url]
+
+        try:
+            return _RowUnpickler(data, resolve, load_group).load()
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise StoreError(f"unreadable row ({type(exc).__name__})") from exc
 
     # Writing ---------------------------------------------------------------------------
 
     def write(self, generation: str, *, parsed: Iterable[Parsed] = (),
               parsed_gone: Iterable[Path] = (),
               articles: Iterable[tuple[Article, bytes]] = (), articles_gone: Iterable[str] = (),
-              pages: Iterable[Page] = (), pages_gone: Iterable[str] = ()) -> None:
+              pages: Iterable[Page] = (), pages_gone: Iterable[str] = (),
+              groups: Iterable[tuple[ArticleGroup, bytes]] = (), groups_gone: Iterable[str] = (),
+              prints: Mapping[str, PagePrint] | None = None, prints_gone: Iterable[str] = (),
+              blobs: Mapping[str, object] | None = None) -> None:
         """Apply one build's changes and name the result ``generation``, all or nothing."""
         db = self._db
         try:
@@ -138,8 +203,19 @@ class Store:
                            ((a.url, digest, _dumps(a)) for a, digest in articles))
             db.executemany("DELETE FROM articles WHERE url = ?", ((u,) for u in articles_gone))
             db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?)",
-                           ((page.output_path, _dump_page(page)) for page in pages))
+                           ((page.output_path, _dump_row((page.url, page.template,
+                                                          dict(page.context), page.renderer)))
+                            for page in pages))
             db.executemany("DELETE FROM pages WHERE path = ?", ((p,) for p in pages_gone))
+            db.executemany("INSERT OR REPLACE INTO groups VALUES (?, ?, ?)",
+                           ((g.url, digest, _dump_row(g)) for g, digest in groups))
+            db.executemany("DELETE FROM groups WHERE url = ?", ((u,) for u in groups_gone))
+            db.executemany("INSERT OR REPLACE INTO prints VALUES (?, ?, ?, ?, ?)",
+                           ((path, print_[0], _text(print_[1]), _text(print_[2]), print_[3])
+                            for path, print_ in (prints or {}).items()))
+            db.executemany("DELETE FROM prints WHERE path = ?", ((p,) for p in prints_gone))
+            db.executemany("INSERT OR REPLACE INTO blobs VALUES (?, ?)",
+                           ((name, _dumps(value)) for name, value in (blobs or {}).items()))
             db.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (generation,))
             db.execute("COMMIT")
         except BaseException:
@@ -150,6 +226,15 @@ class Store:
 
 def _dumps(value: object) -> bytes:
     return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _text(urls: tuple[str, ...]) -> str:
+    """URLs as one string that ``instr`` can search for "\\n{url}\\n"."""
+    return "\n" + "".join(f"{url}\n" for url in urls) if urls else ""
+
+
+def _urls(text: str) -> tuple[str, ...]:
+    return tuple(text[1:-1].split("\n")) if text else ()
 
 
 def _dump_parsed(parsed: Parsed) -> bytes:
@@ -165,27 +250,35 @@ def _loads(row: bytes) -> Any:
         raise StoreError(f"unreadable row ({type(exc).__name__})") from exc
 
 
-class _PagePickler(pickle.Pickler):
-    """Pickles a page's context with each article as a reference to its row."""
+class _RowPickler(pickle.Pickler):
+    """Pickles a page's context, or a group, with each article, and each group inside the
+    value, as a reference to its own row."""
 
-    def persistent_id(self, obj: Any) -> str | None:
-        return obj.url if type(obj) is Article else None
+    def __init__(self, buffer: io.BytesIO, top: object) -> None:
+        super().__init__(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        self._top = top
+
+    def persistent_id(self, obj: Any) -> tuple[str, str] | None:
+        if type(obj) in ARTICLE_TYPES:
+            return ("a", obj.url)
+        if isinstance(obj, ArticleGroup) and obj is not self._top:
+            return ("g", obj.url)
+        return None
 
 
-class _PageUnpickler(pickle.Unpickler):
-    def __init__(self, data: bytes, resolve: Callable[[str], Article]) -> None:
+class _RowUnpickler(pickle.Unpickler):
+    def __init__(self, data: bytes, resolve: Callable[[str], Article | ArticleRef],
+                 load_group: Callable[[str], ArticleGroup]) -> None:
         super().__init__(io.BytesIO(data))
         self._resolve = resolve
+        self._load_group = load_group
 
-    def persistent_load(self, pid: Any) -> Article:
-        return self._resolve(str(pid))
+    def persistent_load(self, pid: Any) -> Any:
+        kind, url = pid
+        return self._resolve(url) if kind == "a" else self._load_group(url)
 
 
-def _dump_page(page: Page) -> bytes:
-    import io
-
+def _dump_row(value: object) -> bytes:
     buffer = io.BytesIO()
-    _PagePickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(
-        (page.url, page.template, dict(page.context), page.renderer))
+    _RowPickler(buffer, value).dump(value)
     return buffer.getvalue()
-

@@ -28,6 +28,10 @@ def base_files() -> dict[str, str]:
             topics=[TOPICS[n % 4], TOPICS[(n + 1) % 4]], body=f"Body of story {n}.\n\nMore.")
         for n in range(7)
     }
+    # Story 2 has its slug set, so a new headline keeps its URL (a quick build); the
+    # others take it from the headline, so theirs moves with it.
+    files["articles/2024/story-2.md"] = files["articles/2024/story-2.md"].replace(
+        "\ndate:", '\nslug: "story-number-2"\ndate:', 1)
     files["newsgen.yaml"] = "title: Incremental Times\nper_page: 3\nrelated_limit: 3\n"
     return files
 
@@ -71,6 +75,12 @@ def edit_title(root: Path, n: int) -> None:
     path = pick(root, "story-2.md")
     text = path.read_text()
     path.write_text(text.replace("title: \"", f"title: \"Edit {n} ", 1))
+
+
+def edit_title_and_url(root: Path, n: int) -> None:
+    path = pick(root, "story-5.md")
+    text = path.read_text()
+    path.write_text(text.replace("title: \"", f"title: \"Moved {n} ", 1))
 
 
 def edit_topics(root: Path, n: int) -> None:
@@ -117,8 +127,9 @@ def add_static(root: Path, n: int) -> None:
     write_files(root, {f"static/extra-{n}.txt": f"static {n}\n"})
 
 
-EDITS: list[Edit] = [edit_body, edit_title, edit_topics, edit_date, delete_article,
-                     add_article, rename_file, edit_template, edit_config, add_static]
+EDITS: list[Edit] = [edit_body, edit_title, edit_title_and_url, edit_topics, edit_date,
+                     delete_article, add_article, rename_file, edit_template, edit_config,
+                     add_static]
 
 
 @settings(max_examples=10, deadline=None,
@@ -185,6 +196,35 @@ def test_body_edit_is_done_without_loading_every_article(make_site, tmp_path,
     result = build(site_config(root, output_dir=out), jobs=1)
     assert result.rendered == 6 and not result.up_to_date
     assert "Built 7 articles" in result.summary()
+    monkeypatch.undo()
+    clean = tmp_path / "clean"
+    build(site_config(root, output_dir=clean), jobs=1, use_cache=False)
+    assert snapshot(out) == snapshot(clean)
+
+
+def test_headline_edit_renders_only_pages_showing_it_without_loading_every_article(
+        make_site, tmp_path, monkeypatch) -> None:
+    root = make_site(base_files())
+    settle(root)
+    out = tmp_path / "out"
+    build(site_config(root, output_dir=out), jobs=1)
+    # Story 2 is in Climate and Việt Nam; per_page 3 puts it on page 1 of neither's
+    # listing only if it is among the 3 newest: page 2 of the home page does not show it.
+    unrelated = out / "page" / "2" / "index.html"
+    assert "Story number 2" not in unrelated.read_text()
+    before = unrelated.stat().st_mtime_ns
+    edit_title(root, 5)
+    settle(root)
+
+    def no_index(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the whole site was loaded and indexed for a headline edit")
+
+    monkeypatch.setattr("newsgen.build.build_site", no_index)
+    monkeypatch.setattr("newsgen.content.collect_articles", no_index)
+    result = build(site_config(root, output_dir=out), jobs=1)
+    assert 0 < result.rendered < result.pages // 2
+    assert "Edit 5 Story number 2" in (out / "topics" / "climate" / "index.html").read_text()
+    assert unrelated.stat().st_mtime_ns == before
     monkeypatch.undo()
     clean = tmp_path / "clean"
     build(site_config(root, output_dir=clean), jobs=1, use_cache=False)
