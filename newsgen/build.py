@@ -8,38 +8,47 @@ and pages whose fingerprint is unchanged are carried over instead of rendered.
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
 from newsgen.cache import (
+    CACHE_WRITE_ERRORS,
     RACY_NS,
     CacheState,
+    FileStats,
+    cache_parse_key,
     code_key,
+    files_signature,
     forget_state,
     load_state,
+    new_generation,
+    not_saved,
+    open_store,
     save_state,
-    tree_signature,
+    scan_inputs,
+    site_key,
 )
-from newsgen.cache import load_articles as load_cached_articles
 from newsgen.config import CONFIG_NAME, DEFAULT_BASE_URL, SiteConfig
 from newsgen.content import Parsed, load_articles
 from newsgen.errors import ContentError, OutputError, Problem
-from newsgen.fingerprint import Fingerprints
+from newsgen.fingerprint import Fingerprints, PagePrint
 from newsgen.index import build_site
 from newsgen.links import resolve_links, static_files
-from newsgen.models import Article
+from newsgen.models import Article, Site
 from newsgen.output import (
     MARKER,
     Staging,
     check_output_dir,
     find_collisions,
+    folder_stamps,
+    folders_of,
+    folders_unchanged,
     output_lock,
     published_files,
     recover,
@@ -47,9 +56,12 @@ from newsgen.output import (
 from newsgen.pages import Page, plan_pages
 from newsgen.parallel import default_jobs, map_chunks
 from newsgen.progress import Progress
+from newsgen.quick import quick_build
 from newsgen.related import related_articles
-from newsgen.render import THEME_DIR, make_env, render_page
-from newsgen.search import any_searchable, index_site
+from newsgen.render import THEME_DIR, Reads, chrome, make_site_env, render_tracked
+from newsgen.search import any_searchable, index_site, index_view
+from newsgen.sitemaps import NEWS_WINDOW, news_articles
+from newsgen.store import Store, StoreError
 
 
 @dataclass(frozen=True)
@@ -109,22 +121,47 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
                           f"choose another --cache-dir")
     notices: list[str] = []
     state = CacheState()
+    store: Store | None = None
     if use_cache:
         state, notice = load_state(config.cache_dir)
         notices += [notice] if notice else []
     published_here = (state.output_dir == str(config.output_dir)
                       and (config.output_dir / MARKER).is_file())
-    inputs, newest_input_ns = inputs_key(config)
+    files = scan_inputs(input_roots(config), config.root)
+    inputs, newest_input_ns = inputs_key(config, files)
     if (use_cache and published_here and state.inputs_key == inputs
             and newest_input_ns < state.started_ns - RACY_NS
             and (state.valid_until is None or config.build_time < state.valid_until)):
         return _up_to_date(config, state, started, notices)
-
-    parse_key = _parse_key(config)
-    previous: dict[Path, Parsed] = {}
-    if use_cache and state.parse_key == parse_key:
-        previous, notice = load_cached_articles(config.cache_dir)
+    if use_cache:
+        store, notice = open_store(config.cache_dir, state)
         notices += [notice] if notice else []
+    try:
+        if store is not None and published_here:
+            _check_strict(config, state.warnings)
+            quick = quick_build(config, state, store, files, inputs, started_ns)
+            if quick is not None:
+                return _from_state(config, state, started, notices + list(quick.notices),
+                                   rendered=quick.rendered)
+        return _full_build(config, state, store if use_cache else None, use_cache, files,
+                           inputs, published_here, jobs, started, started_ns, notices)
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_cache: bool,
+                files: FileStats, inputs: str, published_here: bool, jobs: int,
+                started: float, started_ns: int, notices: list[str]) -> BuildResult:
+    """Load every article, index, plan every page; render those whose fingerprint changed."""
+    parse_key = cache_parse_key(config)
+    previous: dict[Path, Parsed] = {}
+    if store is not None and state.parse_key == parse_key:
+        try:
+            previous = store.all_parsed()
+        except StoreError as exc:
+            notices.append(f"cache in {config.cache_dir} is damaged ({exc}): ignored")
+            store = None
     articles, warnings, records = load_articles(config, jobs, previous,
                                                 racy_after_ns=state.started_ns - RACY_NS)
     articles, link_warnings, link_errors = resolve_links(articles, config,
@@ -132,32 +169,43 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
     if link_errors:
         raise ContentError(link_errors)
     warnings += link_warnings
-    related = _CachedRelated(state, jobs)
+    related = _CachedRelated(_blob(store, "related"), jobs)
     site, index_warnings = build_site(articles, config, related)
     warnings += index_warnings + site_warnings(config)
     _check_strict(config, warnings)
     pages = plan_pages(site)
     find_collisions(pages)
-    env = make_env(site)
-    fingerprints = Fingerprints(env, _site_key(config, env))
+    site_chrome = chrome(site)
+    env = make_site_env(config, site_chrome, config.cache_dir if use_cache else None)
+    fingerprints = Fingerprints(env, site_key(config, site_chrome))
     prints = [fingerprints.page(page) for page in pages]
+    by_url = {article.url: article for article in site.articles}
     with output_lock(config):
         if recover(config.output_dir):
             notices.append("completed the previous build's interrupted commit")
-        previous_pages = state.pages if published_here else {}
+        previous_pages = store.all_prints() if store is not None and published_here else {}
         in_place = bool(previous_pages)
         staging = Staging(config.output_dir)
         try:
+            # What the published folder holds (incremental builds): the files the previous
+            # build left, unless its folders show that files were put in or taken out since.
+            published: set[str] | None = None
+            if in_place:
+                recorded = _blob(store, "outputs")
+                published = (set(recorded) if recorded is not None
+                             and folders_unchanged(config.output_dir, state.folders)
+                             else published_files(config.output_dir))
             todo = [i for i, page in enumerate(pages)
-                    if previous_pages.get(page.output_path) != prints[i]
-                    or not staging.keep(page.output_path)]
-            render_pages(pages, todo, env, staging, jobs)
+                    if not fingerprints.unchanged(previous_pages.get(page.output_path),
+                                                  prints[i], by_url)
+                    or not staging.keep(page.output_path, published)]
+            reads = render_pages(pages, todo, env, staging, jobs)
             for static_dir in (THEME_DIR / "static", config.static_dir):
                 warnings += staging.copy_tree(static_dir, "static", config.root, in_place)
-            # What the published folder holds now (incremental builds): the search index
-            # kept or rebuilt from it, and whatever the new site lacks is removed with it.
-            published = published_files(config.output_dir) if in_place else None
-            if any_searchable(site.articles, config):
+            # The search index is kept or rebuilt from the published folder, and whatever
+            # the new site lacks is removed with it.
+            searched = any_searchable(site.articles, config)
+            if searched:
                 _index_search(pages, todo, staging, published)
             # A build without the cache makes the recorded state stale too.
             forget_state(config.cache_dir, quiet=not use_cache)
@@ -166,6 +214,7 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
                 staging.commit(stale=published - staging.current)
             else:
                 staging.publish()
+            folders = folder_stamps(config.output_dir, folders_of(staging.current))
         except BaseException:
             staging.discard()
             raise
@@ -181,50 +230,123 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
         # Saved under the lock: a build that starts after this one published finds the
         # fingerprints of what it published, never those of an earlier build.
         if use_cache:
-            saved = CacheState(
-                parse_key=parse_key, articles=records, related_key=related.key,
-                related=related.urls, output_dir=str(config.output_dir),
-                pages={page.output_path: prints[i] for i, page in enumerate(pages)},
-                # Taken again after the build: a file saved during it makes the next build
-                # work.
-                inputs_key=inputs if inputs == inputs_key(config)[0] else "",
-                started_ns=started_ns,
-                valid_until=result.next_publish,
-                summary={"articles": result.articles, "topics": result.topics,
-                         "pages": result.pages, "drafts": result.held_back_drafts,
-                         "future": result.held_back_future,
-                         "embargoed": result.held_back_embargoed},
-                warnings=result.warnings,
-            )
+            page_prints = _page_prints(pages, prints, previous_pages, reads, fingerprints,
+                                       by_url)
             try:
-                save_state(config.cache_dir, saved)
-            except OSError as exc:  # the site is published: only the next build is slower
-                result = replace(result, notices=(*result.notices, (
-                    f"build cache not saved ({exc.strerror or exc}): the next build "
-                    f"does all the work again")))
+                generation = _save_rows(config, store, previous, records, site, fingerprints,
+                                        pages, page_prints, previous_pages, reads, blobs={
+                                            "related": (related.key, related.urls),
+                                            "outputs": frozenset(staging.current)})
+                save_state(config.cache_dir, CacheState(
+                    parse_key=parse_key, store_generation=generation, files=files,
+                    chrome=site_chrome, output_dir=str(config.output_dir),
+                    # Taken again after the build: a file saved during it makes the next
+                    # build work.
+                    inputs_key=inputs if inputs == inputs_key(config)[0] else "",
+                    started_ns=started_ns,
+                    valid_until=valid_until(site), next_publish=result.next_publish,
+                    searched=searched, folders=folders,
+                    summary={"articles": result.articles, "topics": result.topics,
+                             "pages": result.pages, "drafts": result.held_back_drafts,
+                             "future": result.held_back_future,
+                             "embargoed": result.held_back_embargoed},
+                    warnings=result.warnings,
+                ))
+            except CACHE_WRITE_ERRORS as exc:  # the site is published: only the next
+                result = replace(result,  # build is slower (it finds no cache to trust)
+                                 notices=(*result.notices, not_saved(exc)))
     return result
 
 
-def inputs_key(config: SiteConfig) -> tuple[str, int]:
+def _save_rows(config: SiteConfig, store: Store | None, previous: Mapping[Path, Parsed],
+               records: Mapping[Path, Parsed], site: Site,
+               fingerprints: Fingerprints, pages: Sequence[Page],
+               page_prints: Mapping[str, PagePrint], previous_prints: Mapping[str, PagePrint],
+               reads: Mapping[str, Reads], blobs: Mapping[str, object]) -> str:
+    """Bring the cache's rows up to date with this build, writing only what changed."""
+    if store is None:
+        store = Store.reset(config.cache_dir)
+        previous, previous_prints = {}, {}
+    try:
+        stored_parsed = set(previous) if previous else {Path(p) for p in store.parsed_paths()}
+        stored_articles = store.article_digests()
+        stored_pages = store.page_paths()
+        stored_groups = store.group_digests()
+        articles = site.articles
+        digests = {a.url: fingerprints.card(a) + fingerprints.body(a) for a in articles}
+        groups = {g.url: (g, fingerprints.value(g))
+                  for g in (*site.topics, *site.authors, *site.sources)}
+        showing = {path for path, record in page_prints.items() if record[1] or record[2]}
+        generation = new_generation()
+        store.write(
+            generation,
+            parsed=[r for path, r in records.items() if previous.get(path) is not r],
+            parsed_gone=stored_parsed - set(records),
+            articles=[(a, digests[a.url]) for a in articles
+                      if stored_articles.get(a.url) != digests[a.url]],
+            articles_gone=set(stored_articles) - set(digests),
+            pages=[page for page in pages if page.output_path in showing
+                   and (page.output_path in reads or page.output_path not in stored_pages)],
+            pages_gone=stored_pages - showing,
+            groups=[(g, digest) for url, (g, digest) in groups.items()
+                    if stored_groups.get(url) != digest],
+            groups_gone=set(stored_groups) - set(groups),
+            prints={path: record for path, record in page_prints.items()
+                    if path in reads or previous_prints.get(path) != record},
+            prints_gone=set(previous_prints or store.all_prints()) - set(page_prints),
+            blobs=blobs)
+        return generation
+    finally:
+        store.close()
+
+
+def _blob(store: Store | None, name: str) -> Any:
+    """A blob of the previous build's rows, or None."""
+    try:
+        return store.blob(name) if store is not None else None
+    except StoreError:
+        return None
+
+
+def valid_until(site: Site) -> datetime | None:
+    """When this build's output goes stale with no input changed: the next held-back
+    article is due, or an article leaves the news sitemap's 48-hour window."""
+    moments = [site.next_publish] if site.next_publish else []
+    news = news_articles(site)
+    if news:
+        moments.append(min(article.date for article in news) + NEWS_WINDOW)
+    return min(moments, default=None)
+
+
+def _page_prints(pages: Sequence[Page], prints: Sequence[str],
+                 previous: Mapping[str, PagePrint], reads: Mapping[str, Reads],
+                 fingerprints: Fingerprints, by_url: Mapping[str, Article],
+                 ) -> dict[str, PagePrint]:
+    """What the cache keeps of every page: new records for the pages rendered now, the
+    previous ones for those carried over."""
+    result: dict[str, PagePrint] = {}
+    for i, page in enumerate(pages):
+        path = page.output_path
+        read = reads.get(path)
+        result[path] = (fingerprints.record(prints[i], *read, by_url) if read is not None
+                        else previous[path])
+    return result
+
+
+def input_roots(config: SiteConfig) -> list[Path]:
+    return [config.articles_dir, config.templates_dir, config.static_dir,
+            config.root / CONFIG_NAME]
+
+
+def inputs_key(config: SiteConfig, files: FileStats | None = None) -> tuple[str, int]:
     """Everything a build reads (the files' stats, the settings and newsgen's code), and
     the newest input file's mtime."""
+    signature, newest = files_signature(files if files is not None
+                                        else scan_inputs(input_roots(config), config.root))
     digest = hashlib.sha1(config.content_key().encode())
     digest.update(code_key().encode())
-    files, newest = tree_signature([config.articles_dir, config.templates_dir,
-                                    config.static_dir, config.root / CONFIG_NAME], config.root)
-    digest.update(files.encode())
+    digest.update(signature.encode())
     return digest.hexdigest(), newest
-
-
-def _parse_key(config: SiteConfig) -> str:
-    """Parsed articles depend on the settings and the code (build time aside)."""
-    return hashlib.sha1((config.content_key() + code_key()).encode()).hexdigest()
-
-
-def _site_key(config: SiteConfig, env: jinja2.Environment) -> str:
-    """What every page shows besides its own context: settings, navigation, code."""
-    navigation = [(t.name, t.url) for t in env.globals["nav_topics"]]  # type: ignore[attr-defined]
-    return f"{config.content_key()}\0{navigation!r}\0{code_key()}"
 
 
 def _check_strict(config: SiteConfig, warnings: Sequence[Problem]) -> None:
@@ -236,14 +358,20 @@ def _check_strict(config: SiteConfig, warnings: Sequence[Problem]) -> None:
 def _up_to_date(config: SiteConfig, state: CacheState, started: float,
                 notices: list[str]) -> BuildResult:
     _check_strict(config, state.warnings)
+    return _from_state(config, state, started, notices, rendered=None)
+
+
+def _from_state(config: SiteConfig, state: CacheState, started: float, notices: list[str],
+                rendered: int | None) -> BuildResult:
+    """The result of a build that did not index the site: counts from the previous one."""
     counts = state.summary
     return BuildResult(
         articles=counts.get("articles", 0), topics=counts.get("topics", 0),
         pages=counts.get("pages", 0), files=0, seconds=time.perf_counter() - started,
         output=config.output_dir, held_back_drafts=counts.get("drafts", 0),
         held_back_future=counts.get("future", 0),
-        held_back_embargoed=counts.get("embargoed", 0), next_publish=state.valid_until,
-        up_to_date=True,
+        held_back_embargoed=counts.get("embargoed", 0), next_publish=state.next_publish,
+        up_to_date=rendered is None, rendered=rendered or 0,
         warnings=state.warnings, notices=tuple(notices),
     )
 
@@ -252,9 +380,9 @@ class _CachedRelated:
     """Related lists, reused while nothing they are ranked by (URLs, dates, topics, the
     limit) has changed: a body or summary edit does not recompute them."""
 
-    def __init__(self, state: CacheState, jobs: int) -> None:
-        self.key = state.related_key
-        self.urls = state.related
+    def __init__(self, previous: tuple[str, dict[str, tuple[str, ...]]] | None,
+                 jobs: int) -> None:
+        self.key, self.urls = previous or ("", {})
         self.jobs = jobs
 
     def __call__(self, articles: Sequence[Article],
@@ -301,23 +429,7 @@ def _index_search(pages: Sequence[Page], todo: Sequence[int], staging: Staging,
         for path in bundle:
             staging.keep(path)
         return
-    view = staging.path.parent / f"{staging.path.name}-search"
-    shutil.rmtree(view, ignore_errors=True)
-    try:
-        for path in articles:
-            source = staging.path / path
-            if not source.exists():
-                source = staging.out / path
-            (view / path).parent.mkdir(parents=True, exist_ok=True)
-            os.link(source, view / path)
-        written = index_site(view)
-        for path in written:
-            target = staging.path / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(view / path, target)
-        staging.record(written)
-    finally:
-        shutil.rmtree(view, ignore_errors=True)
+    index_view(articles, staging)
 
 
 # What forked render workers inherit: set just before the pool starts, cleared after.
@@ -325,24 +437,33 @@ _RENDER_JOB: tuple[list[Page], jinja2.Environment, Staging] | None = None
 
 
 def render_pages(pages: list[Page], todo: Sequence[int], env: jinja2.Environment,
-                 staging: Staging, jobs: int) -> None:
-    """Render the pages at ``todo`` into the staging folder, in chunks across processes."""
+                 staging: Staging, jobs: int) -> dict[str, Reads]:
+    """Render the pages at ``todo`` into the staging folder, in chunks across processes.
+    Returns, for each page rendered, the URLs of the articles whose cards and bodies it
+    shows."""
     global _RENDER_JOB
     _RENDER_JOB = (pages, env, staging)
     progress = Progress("Rendering pages", len(todo))
+    reads: dict[str, Reads] = {}
     try:
         for written in map_chunks(_render_chunk, todo, jobs):
-            staging.record(written)  # workers' own bookkeeping stays in their processes
+            # Workers' own bookkeeping stays in their processes: record it here.
+            staging.record([path for path, _ in written])
+            reads.update(written)
             progress.advance(len(written))
     finally:
         _RENDER_JOB = None
         progress.done()
+    return reads
 
 
-def _render_chunk(indices: Sequence[int]) -> list[str]:
+def _render_chunk(indices: Sequence[int]) -> list[tuple[str, Reads]]:
     assert _RENDER_JOB is not None
     pages, env, staging = _RENDER_JOB
+    written = []
     for index in indices:
         page = pages[index]
-        staging.write(page.output_path, render_page(page, env))
-    return [pages[index].output_path for index in indices]
+        text, read = render_tracked(page, env)
+        staging.write(page.output_path, text)
+        written.append((page.output_path, read))
+    return written

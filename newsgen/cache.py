@@ -1,46 +1,66 @@
 """The build cache in ``.newsgen-cache/``: what the previous build read and wrote.
 
-It holds the parsed articles (keyed by path, checked by size, mtime and content digest),
-the related lists (keyed by a signature of everything the ranking reads), the
-fingerprint of every page written, and a signature of all inputs for the no-op check.
-A damaged or foreign cache is ignored with a notice; it can cost time, never correctness.
+Its head (``state.pickle``, read by every build, so kept small) holds the stat of every
+input file and a signature of them all for the no-op check, the output's folder mtimes and
+what pages show besides their context. Its rows (``store.sqlite``, see ``store``) hold the
+parsed articles (keyed by path, checked by size, mtime and content digest), the site's
+articles, the fingerprint of every page written and the pages that show articles, the
+related lists (keyed by a signature of everything the ranking reads) and the list of
+published files. A damaged or foreign cache is ignored with a notice; it can cost
+time, never correctness.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import os
 import pickle
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from newsgen import __version__
-from newsgen.content import Parsed
+from newsgen.config import SiteConfig
 from newsgen.errors import Problem
+from newsgen.render import Chrome
+from newsgen.store import STORE_FILE, Store, StoreError
 from newsgen.walk import walk_files
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 3
 STATE_FILE = "state.pickle"
-ARTICLES_FILE = "articles.pickle"
+
+FileStats = dict[str, tuple[int, int]]  # input file -> (size, mtime in ns)
 
 
 @dataclass
 class CacheState:
     parse_key: str = ""  # config and code the parsed articles depend on
-    articles: dict[Path, Parsed] = field(default_factory=dict)
-    related_key: str = ""
-    related: dict[str, tuple[str, ...]] = field(default_factory=dict)  # url -> urls
+    store_generation: str = ""  # the rows (store.sqlite) that go with this head
+    files: FileStats = field(default_factory=dict)
+    chrome: Chrome | None = None
     output_dir: str = ""
-    pages: dict[str, str] = field(default_factory=dict)  # output path -> fingerprint
     inputs_key: str = ""  # every input file's stat, the config and the code
-    valid_until: datetime | None = None  # the next held-back article's publication time
+    # When the output goes stale with no input changed (see ``build.valid_until``).
+    valid_until: datetime | None = None
+    next_publish: datetime | None = None  # the next held-back article's publication time
+    searched: bool = False  # whether the site has a search index
+    folders: dict[str, int] = field(default_factory=dict)  # output folder -> mtime (ns)
     summary: dict[str, int] = field(default_factory=dict)
     warnings: tuple[Problem, ...] = ()
     started_ns: int = 0  # wall clock when the build that wrote this state began
+
+
+def cache_parse_key(config: SiteConfig) -> str:
+    """Parsed articles depend on the settings and the code (build time aside)."""
+    return hashlib.sha1((config.content_key() + code_key()).encode()).hexdigest()
+
+
+def site_key(config: SiteConfig, site_chrome: Chrome) -> str:
+    """What every page shows besides its own context: settings, navigation, code."""
+    return f"{config.content_key()}\0{site_chrome!r}\0{code_key()}"
 
 
 def load_state(directory: Path) -> tuple[CacheState, str | None]:
@@ -54,23 +74,29 @@ def load_state(directory: Path) -> tuple[CacheState, str | None]:
     return state, None
 
 
-def load_articles(directory: Path) -> tuple[dict[Path, Parsed], str | None]:
-    """The parsed articles the previous build kept, or none (and a notice) if they cannot
-    be read."""
-    records, notice = _load(directory / ARTICLES_FILE, directory)
-    if isinstance(records, dict):
-        return records, None
-    return {}, notice or (f"cache in {directory} has no readable articles: ignored"
-                          if (directory / ARTICLES_FILE).exists() else None)
+def open_store(directory: Path, state: CacheState) -> tuple[Store | None, str | None]:
+    """The rows that go with ``state``, or none (and a notice when there were some)."""
+    if not (directory / STORE_FILE).exists():
+        return None, None
+    try:
+        store = Store(directory)
+        if state.store_generation and store.generation() == state.store_generation:
+            return store, None
+        store.close()
+    except StoreError as exc:
+        return None, f"cache in {directory} is damaged ({exc}): ignored"
+    return None, (f"cache in {directory} is out of step with its head: ignored"
+                  if state.store_generation else None)
 
 
 def save_state(directory: Path, state: CacheState) -> None:
-    """Write the state atomically: a half-written cache is never read back. The parsed
-    articles (large) go in a file of their own, read only when something changed."""
+    """Write the head atomically: a half-written cache is never read back."""
     directory.mkdir(parents=True, exist_ok=True)
-    head = dataclasses.replace(state, articles={})
-    _save(directory / ARTICLES_FILE, state.articles)
-    _save(directory / STATE_FILE, head)
+    _save(directory / STATE_FILE, state)
+
+
+def new_generation() -> str:
+    return os.urandom(8).hex()
 
 
 def forget_state(directory: Path, *, quiet: bool = False) -> None:
@@ -86,6 +112,16 @@ def forget_state(directory: Path, *, quiet: bool = False) -> None:
     except OSError:
         if not quiet:
             raise
+
+
+# What saving the cache can fail with (a full disk, a read-only folder, a damaged store).
+CACHE_WRITE_ERRORS = (OSError, sqlite3.Error, StoreError)
+
+
+def not_saved(exc: BaseException) -> str:
+    """The notice for a cache that could not be saved once the site was published."""
+    reason = (exc.strerror if isinstance(exc, OSError) else None) or exc
+    return f"build cache not saved ({reason}): the next build does all the work again"
 
 
 def _load(path: Path, directory: Path) -> tuple[object, str | None]:
@@ -138,21 +174,20 @@ def code_key() -> str:
 RACY_NS = 2_000_000_000
 
 
-def tree_signature(roots: Iterable[Path], site_root: Path) -> tuple[str, int]:
-    """A digest of every file's path, size and mtime under ``roots``, and the newest mtime.
+def scan_inputs(roots: Iterable[Path], site_root: Path) -> FileStats:
+    """The size and mtime of every file under ``roots`` (or of ``roots`` that are files).
 
     Folders are walked as the build reads them (``walk_files``): a symlinked folder inside
-    the site is followed, so an edit under it counts; what is skipped (a symlink leading
-    outside the site, a loop) counts by its warning.
+    the site is followed, so an edit under it counts. What the walk skips (a symlink
+    leading outside the site, a loop, a folder that cannot be read) is listed under a key
+    no file can have (it starts with NUL), so that it counts too; so does a file that
+    cannot be stat'ed (a broken link), with size and mtime -1.
     """
-    digest = hashlib.sha1()
-    newest = 0
+    found: FileStats = {}
     for root in roots:
-        digest.update(b"\0" + os.fsencode(root))
         if root.is_file():
             stat = root.stat()
-            digest.update(f"{stat.st_size}:{stat.st_mtime_ns}".encode())
-            newest = max(newest, stat.st_mtime_ns)
+            found[str(root)] = (stat.st_size, stat.st_mtime_ns)
             continue
         if not root.is_dir():
             continue
@@ -161,10 +196,19 @@ def tree_signature(roots: Iterable[Path], site_root: Path) -> tuple[str, int]:
             try:
                 stat = os.stat(path)
             except OSError:
-                digest.update(os.fsencode(path) + b"\0unreadable\n")
+                found[str(path)] = (-1, -1)
                 continue
-            # fsencode: a file name need not be UTF-8 (its bytes come back as surrogates)
-            digest.update(os.fsencode(path) + f"\0{stat.st_size}:{stat.st_mtime_ns}\n".encode())
-            newest = max(newest, stat.st_mtime_ns)
-        digest.update(repr(problems).encode())
-    return digest.hexdigest(), newest
+            found[str(path)] = (stat.st_size, stat.st_mtime_ns)
+        for problem in problems:
+            found[f"\0{problem.path}\0{problem.message}"] = (-1, -1)
+    return found
+
+
+def files_signature(files: FileStats) -> tuple[str, int]:
+    """A digest of every file's path, size and mtime, and the newest mtime."""
+    digest = hashlib.sha1()
+    for path in sorted(files):
+        size, mtime_ns = files[path]
+        # fsencode: a file name need not be UTF-8 (its bytes come back as surrogates)
+        digest.update(os.fsencode(path) + f"\0{size}:{mtime_ns}\n".encode())
+    return digest.hexdigest(), max((mtime for _, mtime in files.values()), default=0)

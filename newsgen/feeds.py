@@ -17,6 +17,7 @@ from typing import Any
 from newsgen.config import SiteConfig
 from newsgen.models import Article, Author, Site, Source, Topic
 from newsgen.page import Page, ctx
+from newsgen.reads import note
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 
@@ -57,6 +58,7 @@ def plan_feeds(site: Site) -> Iterator[Page]:
 def feed_content(article: Article) -> str:
     """An article's body for a feed entry: the body, its corrections, then its source
     credited (HTML as a string: the Atom and RSS templates escape it once more for XML)."""
+    note(article, body=True)
     parts = [article.body_html]
     for correction in article.corrections:
         parts.append(f"<p><strong>Correction, {display_date(correction.date)}:</strong> "
@@ -97,6 +99,7 @@ def json_feed(page: Page, config: SiteConfig) -> str:
 
 
 def _json_item(article: Article, config: SiteConfig) -> dict[str, Any]:
+    note(article)
     url = config.absolute_url(article.url)
     item: dict[str, Any] = {"id": url, "url": url, "title": article.title}
     if config.feed_content == "full":

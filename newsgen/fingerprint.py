@@ -1,9 +1,11 @@
 """Fingerprints of planned pages: a digest of everything a page shows.
 
 A page whose fingerprint matches the one recorded for its file by the previous build is
-neither rendered nor rewritten. The fingerprint covers the page's URL and context (every
-article it shows, in full), its template and every template that template extends,
-includes or imports, the site-wide values every page shows, the config and newsgen's code.
+neither rendered nor rewritten. The fingerprint covers the page's URL, its template and
+every template that template extends, includes or imports, the site-wide values every
+page shows, the config and newsgen's code, and its context's structure with each article
+as its URL (``Fingerprints.page``); then the articles the page read when it was last
+rendered: the cards of some, the bodies of others (``Fingerprints.reads``, see ``reads``).
 """
 
 from __future__ import annotations
@@ -18,8 +20,26 @@ from typing import Any
 import jinja2
 from jinja2 import meta
 
-from newsgen.models import Article, Topic
+from newsgen.models import ARTICLE_TYPES, Article, Topic
 from newsgen.pages import Page
+from newsgen.reads import BODY_FIELDS
+
+CARD_FIELDS = tuple(f.name for f in dataclasses.fields(Article) if f.name not in BODY_FIELDS)
+
+# What the build cache keeps for each page written: the digest of its structure
+# (``Fingerprints.page``), the URLs of the articles whose cards and whose bodies it showed,
+# and the digest of those (``Fingerprints.reads``).
+PagePrint = tuple[str, tuple[str, ...], tuple[str, ...], str]
+
+
+def card_digest(article: Article) -> bytes:
+    fields = tuple(getattr(article, name) for name in CARD_FIELDS)
+    return hashlib.sha1(pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL)).digest()
+
+
+def body_digest(article: Article) -> bytes:
+    fields = tuple(getattr(article, name) for name in sorted(BODY_FIELDS))
+    return hashlib.sha1(pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL)).digest()
 
 
 class Fingerprints:
@@ -28,6 +48,43 @@ class Fingerprints:
         self.site_key = site_key.encode()
         self._templates: dict[str, bytes] = {}
         self._memo: dict[int, tuple[object, bytes]] = {}  # id -> (object kept alive, digest)
+        self._cards: dict[int, tuple[Article, bytes]] = {}
+        self._bodies: dict[int, tuple[Article, bytes]] = {}
+
+    def unchanged(self, previous: PagePrint | None, structure: str,
+                  articles: Mapping[str, Article]) -> bool:
+        """Whether a page recorded as ``previous`` would render the same now."""
+        return (previous is not None and previous[0] == structure
+                and previous[3] == self.reads(previous[1], previous[2], articles))
+
+    def record(self, structure: str, cards: tuple[str, ...], bodies: tuple[str, ...],
+               articles: Mapping[str, Article]) -> PagePrint:
+        """What to keep for a page just rendered, having read those cards and bodies."""
+        return (structure, cards, bodies, self.reads(cards, bodies, articles))
+
+    def reads(self, cards: Sequence[str], bodies: Sequence[str],
+              articles: Mapping[str, Article]) -> str:
+        """Digest of the cards and bodies of the articles at those URLs (site URLs)."""
+        digest = hashlib.sha1()
+        for urls, part in ((cards, self.card), (bodies, self.body)):
+            for url in urls:
+                article = articles.get(url)
+                digest.update(url.encode() + b"\0")
+                digest.update(part(article) if article is not None else b"gone")
+            digest.update(b"\1")
+        return digest.hexdigest()
+
+    def card(self, article: Article) -> bytes:
+        known = self._cards.get(id(article))
+        if known is None:
+            known = self._cards[id(article)] = (article, card_digest(article))
+        return known[1]
+
+    def body(self, article: Article) -> bytes:
+        known = self._bodies.get(id(article))
+        if known is None:
+            known = self._bodies[id(article)] = (article, body_digest(article))
+        return known[1]
 
     def page(self, page: Page) -> str:
         digest = hashlib.sha1(self.site_key)
@@ -75,30 +132,43 @@ class Fingerprints:
             return repr(value).encode()
         if isinstance(value, datetime):
             return value.isoformat().encode()
-        key = id(value)
-        if key in self._memo:
-            return self._memo[key][1]
+        known = self._memo.get(id(value))
+        if known is not None:
+            return known[1]
+        # An article counts by identity here; what the page reads of it, in ``reads``.
+        result = (b"A" + value.url.encode() if type(value) in ARTICLE_TYPES
+                  else self._digest(value))
+        self._memo[id(value)] = (value, result)
+        return result
+
+    def _digest(self, value: Any) -> bytes:
+        memo = self._memo
         digest = hashlib.sha1(type(value).__name__.encode())
-        if isinstance(value, Article):
-            digest.update(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-        elif isinstance(value, Topic):
+        if isinstance(value, Topic):
             digest.update(f"{value.name}\0{value.slug}".encode())
-            for article in value.articles:
-                digest.update(self.value(article))
-        elif isinstance(value, Mapping):
+            value = value.articles  # then as a sequence
+        if isinstance(value, Mapping):
             for item_key in sorted(value):
                 digest.update(f"\0{item_key}=".encode())
                 digest.update(self.value(value[item_key]))
         elif isinstance(value, Sequence):
+            # Lists of articles are most of what pages hold: their digests are looked up
+            # here rather than through a call each.
+            parts = []
             for item in value:
-                digest.update(b"\0")
-                digest.update(self.value(item))
+                known = memo.get(id(item))
+                parts.append(known[1] if known is not None else self.value(item))
+            digest.update(b"\0" + b"\0".join(parts))
         elif dataclasses.is_dataclass(value):
-            for item in dataclasses.fields(value):
-                digest.update(f"\0{item.name}=".encode())
-                digest.update(self.value(getattr(value, item.name)))
+            names = _FIELDS.get(type(value))
+            if names is None:
+                names = _FIELDS[type(value)] = tuple(f.name for f in dataclasses.fields(value))
+            for name in names:
+                digest.update(f"\0{name}=".encode())
+                digest.update(self.value(getattr(value, name)))
         else:
             raise TypeError(f"cannot fingerprint a {type(value).__name__} in a page context")
-        result = digest.digest()
-        self._memo[key] = (value, result)
-        return result
+        return digest.digest()
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}

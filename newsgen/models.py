@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -95,6 +95,29 @@ class Article:
     @property
     def source_page(self) -> str | None:
         return f"/sources/{self.source_slug}/" if self.source_slug else None
+
+
+class ArticleRef:
+    """An article known by its URL, read on first use of any other field: how pages read
+    back from the build cache's rows hold the articles they list (see ``store``)."""
+
+    __slots__ = ("_article", "_load", "url")
+
+    def __init__(self, url: str, load: Callable[[str], Article]) -> None:
+        self.url = url
+        self._load = load
+        self._article: Article | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        if self._article is None:
+            self._article = self._load(self.url)
+        return getattr(self._article, name)
+
+
+# What ``reads`` and ``fingerprint`` treat as an article in a page's context.
+ARTICLE_TYPES = (Article, ArticleRef)
 
 
 @dataclass(frozen=True, slots=True)

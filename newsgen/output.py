@@ -18,7 +18,7 @@ import shutil
 import signal
 import stat
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -148,10 +148,12 @@ class Staging:
             self.written.add(relative)
             self.current.add(relative)
 
-    def keep(self, relative: str) -> bool:
+    def keep(self, relative: str, published: Container[str] | None = None) -> bool:
         """Leave an unchanged file of the previous output where it is (incremental builds):
-        False when it is not there to keep."""
-        if not os.path.isfile(os.path.join(self.out, relative)):
+        False when it is not there to keep (not in ``published``, the output's files, when
+        they are known)."""
+        if not (relative in published if published is not None
+                else os.path.isfile(os.path.join(self.out, relative))):
             return False
         self.current.add(relative)
         return True
@@ -307,6 +309,41 @@ def published_files(out: Path) -> set[str]:
             found.add(name if relative == "." else f"{relative}/{name}".replace(os.sep, "/"))
     found.discard(MARKER)
     return found
+
+
+def folders_of(files: Iterable[str]) -> set[str]:
+    """Every folder holding ``files`` (relative paths), and the top one (``""``)."""
+    folders = {""}
+    for relative in files:
+        folder = relative.rpartition("/")[0]
+        while folder not in folders:
+            folders.add(folder)
+            folder = folder.rpartition("/")[0]
+    return folders
+
+
+def folder_stamps(out: Path, folders: Iterable[str]) -> dict[str, int]:
+    """The mtime of each of ``folders`` in the output folder. Adding or removing an entry
+    changes its folder's mtime, so unchanged stamps show that nobody has put files in or
+    taken any out since (``quick`` relies on it)."""
+    stamps = {}
+    for folder in folders:
+        try:
+            stamps[folder] = os.stat(os.path.join(out, folder)).st_mtime_ns
+        except OSError:
+            stamps[folder] = -1
+    return stamps
+
+
+def folders_unchanged(out: Path, stamps: Mapping[str, int]) -> bool:
+    top = str(out)
+    for folder, mtime_ns in stamps.items():
+        try:
+            if os.stat(f"{top}/{folder}").st_mtime_ns != mtime_ns:
+                return False
+        except OSError:
+            return False
+    return bool(stamps)
 
 
 def journal_path(out: Path) -> Path:

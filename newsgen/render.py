@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass
 from email.utils import format_datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import jinja2
 from markupsafe import Markup
@@ -15,6 +18,7 @@ from newsgen.errors import TemplateError, display_path
 from newsgen.feeds import display_date, feed_content, json_feed
 from newsgen.models import Article, Site
 from newsgen.pages import Page
+from newsgen.reads import TrackingEnvironment, collect, note
 from newsgen.search import searchable
 from newsgen.structured import news_article, script_json
 
@@ -27,9 +31,40 @@ def template_dirs(site_templates: Path) -> list[Path]:
     return [site_templates, THEME_DIR / "templates"]
 
 
+class NavLink(NamedTuple):
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Chrome:
+    """What pages show besides their own context: the navigation's topics, and the
+    authors' own web pages (for the JSON-LD of articles)."""
+
+    nav_topics: tuple[NavLink, ...]
+    author_websites: Mapping[str, str]
+
+
+def chrome(site: Site) -> Chrome:
+    most_used = sorted(site.topics, key=lambda t: (-t.count, t.name.casefold()))[:NAV_TOPICS]
+    return Chrome(tuple(NavLink(t.name, t.url) for t in most_used),
+                  {a.slug: a.website for a in site.authors if a.website})
+
+
 def make_env(site: Site) -> jinja2.Environment:
-    config = site.config
-    env = jinja2.Environment(
+    return make_site_env(site.config, chrome(site))
+
+
+def make_site_env(config: SiteConfig, site_chrome: Chrome,
+                  cache_dir: Path | None = None) -> jinja2.Environment:
+    """The environment pages render in; ``cache_dir``: keep compiled templates there (a
+    template is compiled again when its source changes)."""
+    bytecode_cache = None
+    if cache_dir is not None:
+        (cache_dir / "templates").mkdir(parents=True, exist_ok=True)
+        bytecode_cache = jinja2.FileSystemBytecodeCache(str(cache_dir / "templates"))
+    env = TrackingEnvironment(
+        bytecode_cache=bytecode_cache,
         loader=jinja2.FileSystemLoader([str(p) for p in template_dirs(config.templates_dir)]),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml", "j2")),
         undefined=jinja2.StrictUndefined,
@@ -47,7 +82,9 @@ def make_env(site: Site) -> jinja2.Environment:
 
     def json_ld(article: Article) -> Markup:
         """The article's NewsArticle JSON-LD, safe to place inside <script>."""
-        return Markup(script_json(news_article(article, site)))
+        note(article)
+        return Markup(script_json(news_article(article, config,
+                                               site_chrome.author_websites)))
 
     env.filters.update(
         url=url,
@@ -64,13 +101,14 @@ def make_env(site: Site) -> jinja2.Environment:
         feed_content=feed_content,
         json_ld=json_ld,
     )
-    nav_topics = sorted(site.topics, key=lambda t: (-t.count, t.name.casefold()))[:NAV_TOPICS]
     # No ``site`` global: a page sees only its own context and these site-wide values,
     # which is what lets a fingerprint of them decide whether the page must be rendered.
-    env.globals.update(config=config, nav_topics=nav_topics, newsgen_version=__version__)
+    env.globals.update(config=config, nav_topics=site_chrome.nav_topics, chrome=site_chrome,
+                       newsgen_version=__version__)
 
     def is_searchable(article: Article) -> bool:
         """``{% if article is searchable %}``: whether the page goes into the search index."""
+        note(article)
         return searchable(article, config)
 
     env.tests["searchable"] = is_searchable
@@ -79,6 +117,20 @@ def make_env(site: Site) -> jinja2.Environment:
 
 def render_page(page: Page, env: jinja2.Environment) -> str:
     """Render one page. Template problems become ``TemplateError`` with file and line."""
+    return render_tracked(page, env)[0]
+
+
+Reads = tuple[tuple[str, ...], tuple[str, ...]]  # see reads.collect
+
+
+def render_tracked(page: Page, env: jinja2.Environment) -> tuple[str, Reads]:
+    """Render one page, and the URLs of the articles whose cards and bodies it shows."""
+    collect()
+    text = _render(page, env)
+    return text, collect()
+
+
+def _render(page: Page, env: jinja2.Environment) -> str:
     config = env.globals["config"]
     assert isinstance(config, SiteConfig)
     if page.renderer == "json_feed":

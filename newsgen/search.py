@@ -20,6 +20,7 @@ from pathlib import Path
 from newsgen.config import SiteConfig
 from newsgen.errors import OutputError
 from newsgen.models import Article
+from newsgen.output import Staging
 
 BUNDLE = "pagefind"  # the folder Pagefind writes, under the output folder
 ROOT_SELECTOR = "[data-pagefind-body]"
@@ -79,3 +80,26 @@ def index_site(folder: Path) -> list[str]:
                           f"article template's data-pagefind-body attribute missing?\n"
                           + "\n".join(output[-10:]))
     return sorted(p.relative_to(folder).as_posix() for p in bundle.rglob("*") if p.is_file())
+
+
+def index_view(article_paths: Iterable[str], staging: Staging) -> None:
+    """Index the complete new site's article pages into the staging folder, for builds
+    that stage only the pages that changed: Pagefind indexes whole sites, so it is run
+    on a view of the new site made of hard links (a staged page, else the published one)."""
+    view = staging.path.parent / f"{staging.path.name}-search"
+    shutil.rmtree(view, ignore_errors=True)
+    try:
+        for path in article_paths:
+            source = staging.path / path
+            if not source.exists():
+                source = staging.out / path
+            (view / path).parent.mkdir(parents=True, exist_ok=True)
+            os.link(source, view / path)
+        written = index_site(view)
+        for path in written:
+            target = staging.path / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(view / path, target)
+        staging.record(written)
+    finally:
+        shutil.rmtree(view, ignore_errors=True)

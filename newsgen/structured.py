@@ -7,9 +7,11 @@ front matter is ever pasted into JSON text by a template.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
-from newsgen.models import Article, Site
+from newsgen.config import SiteConfig
+from newsgen.models import Article
 
 
 def script_json(data: Any) -> str:
@@ -26,18 +28,17 @@ def script_json(data: Any) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
-def publisher(site: Site) -> dict[str, Any]:
-    config = site.config
+def publisher(config: SiteConfig) -> dict[str, Any]:
     data: dict[str, Any] = {"@type": "Organization", "name": config.title,
                             "url": config.base_url}
     if config.logo:
-        data["logo"] = {"@type": "ImageObject", "url": site.config.absolute_link(config.logo)}
+        data["logo"] = {"@type": "ImageObject", "url": config.absolute_link(config.logo)}
     return data
 
 
-def news_article(article: Article, site: Site) -> dict[str, Any]:
-    """The schema.org NewsArticle of one article page."""
-    config = site.config
+def news_article(article: Article, config: SiteConfig,
+                 author_websites: Mapping[str, str]) -> dict[str, Any]:
+    """The schema.org NewsArticle of one article page (authors' own web pages by slug)."""
     url = config.absolute_url(article.url)
     data: dict[str, Any] = {
         "@context": "https://schema.org",
@@ -55,23 +56,23 @@ def news_article(article: Article, site: Site) -> dict[str, Any]:
         for tag in article.bylines:
             person: dict[str, Any] = {"@type": "Person", "name": tag.name,
                                       "url": config.absolute_url(f"/authors/{tag.slug}/")}
-            author = site.author(tag.slug)
-            if author and author.website:
-                person["sameAs"] = author.website
+            website = author_websites.get(tag.slug)
+            if website:
+                person["sameAs"] = website
             people.append(person)
         data["author"] = people
     else:
         # No byline: the story is the outlet's (or the site's) own.
         data["author"] = ({"@type": "Organization", "name": article.source}
-                          if article.source else publisher(site))
-    data["publisher"] = publisher(site)
+                          if article.source else publisher(config))
+    data["publisher"] = publisher(config)
     if article.image:
-        data["image"] = [site.config.absolute_link(article.image)]
+        data["image"] = [config.absolute_link(article.image)]
     if article.topics:
         data["keywords"] = [tag.name for tag in article.topics]
         data["articleSection"] = article.topics[0].name
     if article.source:
         data["sourceOrganization"] = {"@type": "Organization", "name": article.source}
     if article.source_url:
-        data["isBasedOn"] = site.config.absolute_link(article.source_url)
+        data["isBasedOn"] = config.absolute_link(article.source_url)
     return data

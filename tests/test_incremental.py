@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newsgen.build import build
-from newsgen.cache import ARTICLES_FILE, STATE_FILE
+from newsgen.cache import STATE_FILE
 from newsgen.errors import OutputError
+from newsgen.store import STORE_FILE
 
 from conftest import article, site_config, write_files
 
@@ -28,6 +29,10 @@ def base_files() -> dict[str, str]:
             topics=[TOPICS[n % 4], TOPICS[(n + 1) % 4]], body=f"Body of story {n}.\n\nMore.")
         for n in range(7)
     }
+    # Story 2 has its slug set, so a new headline keeps its URL (a quick build); the
+    # others take it from the headline, so theirs moves with it.
+    files["articles/2024/story-2.md"] = files["articles/2024/story-2.md"].replace(
+        "\ndate:", '\nslug: "story-number-2"\ndate:', 1)
     files["newsgen.yaml"] = "title: Incremental Times\nper_page: 3\nrelated_limit: 3\n"
     return files
 
@@ -71,6 +76,12 @@ def edit_title(root: Path, n: int) -> None:
     path = pick(root, "story-2.md")
     text = path.read_text()
     path.write_text(text.replace("title: \"", f"title: \"Edit {n} ", 1))
+
+
+def edit_title_and_url(root: Path, n: int) -> None:
+    path = pick(root, "story-5.md")
+    text = path.read_text()
+    path.write_text(text.replace("title: \"", f"title: \"Moved {n} ", 1))
 
 
 def edit_topics(root: Path, n: int) -> None:
@@ -117,8 +128,9 @@ def add_static(root: Path, n: int) -> None:
     write_files(root, {f"static/extra-{n}.txt": f"static {n}\n"})
 
 
-EDITS: list[Edit] = [edit_body, edit_title, edit_topics, edit_date, delete_article,
-                     add_article, rename_file, edit_template, edit_config, add_static]
+EDITS: list[Edit] = [edit_body, edit_title, edit_title_and_url, edit_topics, edit_date,
+                     delete_article, add_article, rename_file, edit_template, edit_config,
+                     add_static]
 
 
 @settings(max_examples=10, deadline=None,
@@ -151,6 +163,105 @@ def test_unchanged_pages_are_not_rewritten_and_keep_their_mtime(make_site, tmp_p
     assert 0 < result.rendered < result.pages
     assert untouched.stat().st_mtime_ns == before.st_mtime_ns
     assert "More, edit 1." in (out / "2024" / "02" / "story-number-1" / "index.html").read_text()
+
+
+def test_body_edit_rerenders_only_pages_showing_the_body(make_site, tmp_path) -> None:
+    root = make_site(base_files())
+    out = tmp_path / "out"
+    build(site_config(root, output_dir=out), jobs=1)
+    listing = out / "topics" / "laos" / "index.html"  # story 1 is listed there
+    assert "Story number 1" in listing.read_text()
+    before = listing.stat().st_mtime_ns
+    edit_body(root, 1)
+    result = build(site_config(root, output_dir=out), jobs=1)
+    # Its page, and the feeds carrying its full text (site Atom, RSS, JSON; two topics').
+    assert result.rendered == 6
+    assert "More, edit 1." in (out / "topics" / "laos" / "feed.xml").read_text()
+    assert listing.stat().st_mtime_ns == before
+
+
+def test_body_edit_is_done_without_loading_every_article(make_site, tmp_path,
+                                                        monkeypatch) -> None:
+    root = make_site(base_files())
+    settle(root)
+    out = tmp_path / "out"
+    build(site_config(root, output_dir=out), jobs=1)
+    edit_body(root, 2)
+    settle(root)
+
+    def no_index(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the whole site was loaded and indexed for a body edit")
+
+    monkeypatch.setattr("newsgen.build.build_site", no_index)
+    monkeypatch.setattr("newsgen.content.collect_articles", no_index)
+    result = build(site_config(root, output_dir=out), jobs=1)
+    assert result.rendered == 6 and not result.up_to_date
+    assert "Built 7 articles" in result.summary()
+    monkeypatch.undo()
+    clean = tmp_path / "clean"
+    build(site_config(root, output_dir=clean), jobs=1, use_cache=False)
+    assert snapshot(out) == snapshot(clean)
+
+
+def test_headline_edit_renders_only_pages_showing_it_without_loading_every_article(
+        make_site, tmp_path, monkeypatch) -> None:
+    root = make_site(base_files())
+    settle(root)
+    out = tmp_path / "out"
+    build(site_config(root, output_dir=out), jobs=1)
+    # Story 2 is in Climate and Việt Nam; per_page 3 puts it on page 1 of neither's
+    # listing only if it is among the 3 newest: page 2 of the home page does not show it.
+    unrelated = out / "page" / "2" / "index.html"
+    assert "Story number 2" not in unrelated.read_text()
+    before = unrelated.stat().st_mtime_ns
+    edit_title(root, 5)
+    settle(root)
+
+    def no_index(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the whole site was loaded and indexed for a headline edit")
+
+    monkeypatch.setattr("newsgen.build.build_site", no_index)
+    monkeypatch.setattr("newsgen.content.collect_articles", no_index)
+    result = build(site_config(root, output_dir=out), jobs=1)
+    assert 0 < result.rendered < result.pages // 2
+    assert "Edit 5 Story number 2" in (out / "topics" / "climate" / "index.html").read_text()
+    assert unrelated.stat().st_mtime_ns == before
+    monkeypatch.undo()
+    clean = tmp_path / "clean"
+    build(site_config(root, output_dir=clean), jobs=1, use_cache=False)
+    assert snapshot(out) == snapshot(clean)
+
+
+def test_custom_listing_that_shows_bodies_follows_body_edits(make_site, tmp_path) -> None:
+    root = make_site({**base_files(), "templates/index.html":
+                      "{% extends 'base.html' %}{% block content %}{% for a in articles %}"
+                      "<section>{{ a.body_html | safe }}</section>{% endfor %}{% endblock %}"})
+    out = tmp_path / "out"
+    config = site_config(root, output_dir=out, per_page=10)
+    build(config, jobs=1)
+    edit_body(root, 7)
+    build(config, jobs=1)
+    assert "More, edit 7." in (out / "index.html").read_text()
+    build(site_config(root, output_dir=tmp_path / "clean", per_page=10), use_cache=False)
+    assert snapshot(out) == snapshot(tmp_path / "clean")
+
+
+def test_news_sitemap_drops_an_article_48_hours_on_with_nothing_edited(make_site,
+                                                                      tmp_path) -> None:
+    from datetime import datetime, timedelta
+
+    published = datetime.fromisoformat("2024-06-01T09:00:00+07:00")
+    root = make_site({**base_files(), "articles/2024/fresh.md": article(
+        "Fresh story", date=published.isoformat(sep=" "), topics=["Laos"])})
+    settle(root)
+    out = tmp_path / "out"
+    news = out / "news-sitemap.xml"
+    build(site_config(root, output_dir=out, build_time=published + timedelta(hours=47)))
+    assert "Fresh story" in news.read_text()
+    later = site_config(root, output_dir=out, build_time=published + timedelta(hours=49))
+    result = build(later, jobs=1)
+    assert not result.up_to_date and result.rendered == 1
+    assert "Fresh story" not in news.read_text()
 
 
 def test_nothing_changed_writes_nothing(make_site, tmp_path) -> None:
@@ -186,7 +297,7 @@ def test_template_edit_renders_only_pages_using_it_and_converts_no_markdown(
 
 
 @pytest.mark.parametrize("damage", [b"", b"garbage", None])
-@pytest.mark.parametrize("name", [STATE_FILE, ARTICLES_FILE])
+@pytest.mark.parametrize("name", [STATE_FILE, STORE_FILE])
 def test_damaged_cache_is_ignored_with_a_notice(make_site, tmp_path, damage, name) -> None:
     root = make_site(base_files())
     out = tmp_path / "out"
@@ -285,12 +396,17 @@ def test_incremental_build_removes_files_it_did_not_plan(make_site, tmp_path) ->
     assert snapshot(out) == snapshot(clean)
 
 
-@pytest.mark.parametrize("first", ["full", "incremental"])
+@pytest.mark.parametrize(("first", "path", "stop"), [
+    ("incremental", "full", "head"), ("full", "full", "head"), ("incremental", "full", "rows"),
+    ("incremental", "quick", "head"), ("incremental", "quick", "rows")])
 def test_a_build_stopped_after_publishing_leaves_no_cache_to_trust(
-        make_site, tmp_path, monkeypatch, first: str) -> None:
-    """Ctrl-C between publishing and saving the cache: the cache still describes the site
-    before, so an edit that is then undone must not be taken for 'unchanged'."""
+        make_site, tmp_path, monkeypatch, first: str, path: str, stop: str) -> None:
+    """Ctrl-C between publishing and saving the cache (its rows, then its head): the cache
+    still describes the site before, so an edit that is then undone must not be taken for
+    'unchanged'. Both the full incremental build and the quick one (a body edit)."""
     import newsgen.build
+    import newsgen.quick
+    from newsgen.store import Store
 
     root = make_site(base_files())
     settle(root)
@@ -307,12 +423,27 @@ def test_a_build_stopped_after_publishing_leaves_no_cache_to_trust(
     edit_body(root, 1)
     settle(root)
 
-    def stopped(*args: object) -> None:
+    stops: list[str] = []
+
+    def stopped(*args: object, **kwargs: object) -> None:
+        stops.append(stop)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(newsgen.build, "save_state", stopped)
+    if path == "full":
+        monkeypatch.setattr(newsgen.build, "quick_build", lambda *args: None)
+    if stop == "rows":
+        monkeypatch.setattr(Store, "write", stopped)
+    else:
+        monkeypatch.setattr(newsgen.build, "save_state", stopped)
+        monkeypatch.setattr(newsgen.quick, "save_state", stopped)
+    quick_ran: list[bool] = []
+    real_quick = newsgen.quick._apply
+    monkeypatch.setattr(newsgen.quick, "_apply",
+                        lambda *args: quick_ran.append(True) or real_quick(*args))
     with pytest.raises(KeyboardInterrupt):
         build(site_config(root, output_dir=out), jobs=1)
+    assert stops == [stop]
+    assert bool(quick_ran) == (path == "quick")
     assert "More, edit 1." in page.read_text()  # published before the stop
     monkeypatch.undo()
     story.write_text(original)  # back to what the cache recorded
@@ -364,3 +495,4 @@ def test_a_damaged_journal_is_a_clear_error_and_changes_nothing(make_site, tmp_p
         build(site_config(root, output_dir=out), jobs=1)
 
     assert snapshot(out) == before
+

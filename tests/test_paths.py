@@ -4,19 +4,25 @@ outside the site or write outside the output folder, and symlink loops end."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from newsgen.cache import STATE_FILE
 from newsgen.cli import main
 from newsgen.config import load_config
 from newsgen.content import find_article_files
+from newsgen.store import STORE_FILE
 
 from conftest import REPO, article
 
 SECRET = "TOP-SECRET-CONTENT"
+# What the build cache folder may hold: its head, its rows (with SQLite's WAL files) and
+# the compiled templates.
+CACHE_NAMES = {STATE_FILE, STORE_FILE, f"{STORE_FILE}-wal", f"{STORE_FILE}-shm", "templates"}
 
 
 @pytest.fixture(autouse=True)
@@ -66,7 +72,10 @@ def test_hostile_slug_topic_and_author_stay_inside_the_output(
                      if not p.is_relative_to(out) and not p.is_relative_to(cache)}
     assert outside_after == outside_before
     if cache.exists():  # fixed names, whatever the articles say
-        assert {p.name for p in cache.iterdir()} <= {"state.pickle", "articles.pickle"}
+        assert {p.name for p in cache.iterdir()} <= CACHE_NAMES
+        compiled = cache / "templates"  # Jinja's bytecode cache: names are digests
+        for path in compiled.rglob("*") if compiled.exists() else ():
+            assert re.fullmatch(r"__jinja2_[0-9a-f]+\.cache", path.name), path
     if code == 0:
         for path in out.rglob("*"):
             assert path.resolve().is_relative_to(out.resolve())

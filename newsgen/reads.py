@@ -1,0 +1,60 @@
+"""Which articles a page shows, noted while the page renders.
+
+A page's fingerprint covers its context's structure, with each article in it as just its
+URL (which articles, in which order, under which headings), plus the articles the page
+actually read when it was last rendered: the card (every field but the body) of those it
+showed a headline, date or summary of, and the body of those it showed in full. A
+one-article edit then re-renders the pages that showed what changed, not every page whose
+context holds the article (all the pages of its topics, say). This is exact: with the same
+template, the same structure and the same values of what it read, a page renders to the
+same bytes, because a template can only branch on what it reads.
+
+Articles are read in two ways, both noted here: template attribute access (``article.
+title``, ``|attr``, ``groupby``/``map``/``sort`` by attribute: all go through
+``TrackingEnvironment``), and the Python code templates call with an article (the JSON-LD
+and feed-content filters, the ``searchable`` test, the JSON Feed), which calls ``note``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jinja2
+
+from newsgen.models import ARTICLE_TYPES, Article, ArticleRef
+
+# Article fields that come from the Markdown body; every other field is the article's card.
+BODY_FIELDS = frozenset({"body_html", "toc", "refs"})
+
+_cards: set[str] = set()
+_bodies: set[str] = set()
+
+
+def note(article: Article | ArticleRef, *, body: bool = False) -> None:
+    """Record that the page being rendered shows ``article``'s card (and its body)."""
+    _cards.add(article.url)
+    if body:
+        _bodies.add(article.url)
+
+
+def collect() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The URLs of the articles whose cards, and whose bodies, were read since the last
+    call, each sorted."""
+    found = tuple(sorted(_cards)), tuple(sorted(_bodies))
+    _cards.clear()
+    _bodies.clear()
+    return found
+
+
+class TrackingEnvironment(jinja2.Environment):
+    """A Jinja environment that notes every read of an article's fields."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) in ARTICLE_TYPES:
+            (_bodies if attribute in BODY_FIELDS else _cards).add(obj.url)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if type(obj) in ARTICLE_TYPES:
+            (_bodies if argument in BODY_FIELDS else _cards).add(obj.url)
+        return super().getitem(obj, argument)
