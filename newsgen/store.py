@@ -38,7 +38,7 @@ STORE_FILE = "store.sqlite"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS parsed (path TEXT PRIMARY KEY, row BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS parsed (path BLOB PRIMARY KEY, row BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (url TEXT PRIMARY KEY, digest BLOB NOT NULL,
                                      row BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS pages (path TEXT PRIMARY KEY, row BLOB NOT NULL);
@@ -94,17 +94,17 @@ class Store:
     def all_parsed(self) -> dict[Path, Parsed]:
         found = {}
         for name, row in self._rows("SELECT path, row FROM parsed"):
-            path = Path(name)
+            path = Path(os.fsdecode(name))
             found[path] = Parsed(path, *_loads(row))
         return found
 
     def parsed_paths(self) -> set[str]:
-        return {path for (path,) in self._rows("SELECT path FROM parsed")}
+        return {os.fsdecode(path) for (path,) in self._rows("SELECT path FROM parsed")}
 
     def parsed(self, paths: Iterable[Path]) -> dict[Path, Parsed]:
         found = {}
         for path in paths:
-            rows = self._rows("SELECT row FROM parsed WHERE path = ?", str(path))
+            rows = self._rows("SELECT row FROM parsed WHERE path = ?", _path_key(path))
             if rows:
                 found[path] = Parsed(path, *_loads(rows[0][0]))
         return found
@@ -197,8 +197,9 @@ class Store:
         try:
             db.execute("BEGIN")
             db.executemany("INSERT OR REPLACE INTO parsed VALUES (?, ?)",
-                           ((str(p.path), _dump_parsed(p)) for p in parsed))
-            db.executemany("DELETE FROM parsed WHERE path = ?", ((str(p),) for p in parsed_gone))
+                           ((_path_key(p.path), _dump_parsed(p)) for p in parsed))
+            db.executemany("DELETE FROM parsed WHERE path = ?",
+                           ((_path_key(p),) for p in parsed_gone))
             db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?, ?)",
                            ((a.url, digest, _dumps(a)) for a, digest in articles))
             db.executemany("DELETE FROM articles WHERE url = ?", ((u,) for u in articles_gone))
@@ -222,6 +223,12 @@ class Store:
             with contextlib.suppress(sqlite3.Error):
                 db.execute("ROLLBACK")
             raise
+
+
+def _path_key(path: Path) -> bytes:
+    """An article file's row key: its name's bytes, as a file name need not be UTF-8
+    (Python gives its undecodable bytes back as surrogates, which SQLite's text refuses)."""
+    return os.fsencode(path)
 
 
 def _dumps(value: object) -> bytes:

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -110,6 +111,46 @@ def test_file_name_that_is_not_utf8_is_reported_without_a_crash(
     assert "'date' is missing" in err
     assert "\x1b" not in err  # the escape sequence is shown, not sent to the terminal
     assert "\\x1b[31m.md" in err
+
+
+def test_article_whose_file_name_is_not_utf8_builds_and_rebuilds(
+        make_site, tmp_path: Path) -> None:
+    """Its name's bytes key it in the build cache's rows (SQLite text cannot hold them)."""
+    root = make_site({"articles/plain.md": article("Plain story", date="2024-01-29")})
+    raw = os.path.join(os.fsencode(root / "articles"), b"caf\xe9.md")
+    with open(raw, "wb") as handle:
+        handle.write(article("Cafe story", body="First version.").encode())
+    out = tmp_path / "out"
+    page = out / "2024" / "01" / "cafe-story" / "index.html"
+
+    assert build(root, out) == 0
+    assert "First version." in page.read_text()
+    aged(root)
+    assert build(root, out) == 0  # from the cache
+    with open(raw, "wb") as handle:  # a body edit: the quick build
+        handle.write(article("Cafe story", body="Second version.").encode())
+    aged(root)
+
+    assert build(root, out) == 0
+
+    assert "Second version." in page.read_text()
+    assert sorted(p.name for p in (out / "2024" / "01").iterdir()) == ["cafe-story",
+                                                                       "plain-story"]
+
+
+def aged(root: Path) -> None:
+    """Date every file changed in the last half hour back an hour: edits made well before
+    the build, so the build cache's stat check (not only its digest check) is exercised."""
+    recent = time.time() - 1800
+    _AGE[0] += 1
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            path = os.path.join(folder, name)
+            if os.stat(path).st_mtime > recent:
+                os.utime(path, (_AGE[0], _AGE[0]))
+
+
+_AGE = [time.time() - 3600]
 
 
 # --- symlinks -------------------------------------------------------------------------------
