@@ -26,6 +26,7 @@ from newsgen.cache import (
     code_key,
     files_signature,
     forget_state,
+    head_unchanged,
     load_state,
     new_generation,
     not_saved,
@@ -183,7 +184,8 @@ def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_
     with output_lock(config):
         if recover(config.output_dir):
             notices.append("completed the previous build's interrupted commit")
-        previous_pages = store.all_prints() if store is not None and published_here else {}
+        previous_pages = (_previous_prints(config, state, store, notices)
+                          if store is not None and published_here else {})
         in_place = bool(previous_pages)
         staging = Staging(config.output_dir)
         try:
@@ -298,6 +300,19 @@ def _save_rows(config: SiteConfig, store: Store | None, previous: Mapping[Path, 
         return generation
     finally:
         store.close()
+
+
+def _previous_prints(config: SiteConfig, state: CacheState, store: Store,
+                     notices: list[str]) -> dict[str, PagePrint]:
+    """Under the output lock: the fingerprints of the published pages, if the head and
+    rows loaded before the lock still describe the published folder (no build published,
+    or was stopped while publishing, since); else none, and every page is rendered."""
+    try:
+        if head_unchanged(config.cache_dir, state, store):
+            return store.all_prints()
+    except StoreError as exc:
+        notices.append(f"cache in {config.cache_dir} is damaged ({exc}): ignored")
+    return {}
 
 
 def _blob(store: Store | None, name: str) -> Any:

@@ -114,6 +114,14 @@ def forget_state(directory: Path, *, quiet: bool = False) -> None:
             raise
 
 
+def head_unchanged(directory: Path, state: CacheState, store: Store) -> bool:
+    """Whether the head this build loaded (``state``) and its rows are still the cache's:
+    checked under the output lock, as a build that published since (or was stopped while
+    publishing, see ``forget_state``) has replaced or removed the head."""
+    return ((directory / STATE_FILE).exists()
+            and store.generation() == state.store_generation != "")
+
+
 # What saving the cache can fail with (a full disk, a read-only folder, a damaged store).
 CACHE_WRITE_ERRORS = (OSError, sqlite3.Error, StoreError)
 

@@ -29,6 +29,7 @@ from newsgen.cache import (
     FileStats,
     cache_parse_key,
     forget_state,
+    head_unchanged,
     new_generation,
     not_saved,
     save_state,
@@ -192,10 +193,12 @@ def _apply(config: SiteConfig, state: CacheState, store: Store, files: FileStats
         raise _NotQuick  # the rows do not match: let the full build sort it out
     page_prints: dict[str, PagePrint] = {}
     with output_lock(config):
-        # A commit to complete, or files put in or taken out by hand: the full build
-        # deals with those (it leaves exactly the site in the output folder).
+        # A commit to complete, files put in or taken out by hand, or a build that
+        # published since this one read the cache: the full build deals with those (it
+        # leaves exactly the site in the output folder).
         if (journal_path(config.output_dir).exists()
-                or not folders_unchanged(config.output_dir, state.folders)):
+                or not folders_unchanged(config.output_dir, state.folders)
+                or not head_unchanged(config.cache_dir, state, store)):
             raise _NotQuick
         staging = Staging(config.output_dir)
         try:

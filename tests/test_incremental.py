@@ -496,3 +496,48 @@ def test_a_damaged_journal_is_a_clear_error_and_changes_nothing(make_site, tmp_p
 
     assert snapshot(out) == before
 
+
+def test_a_build_that_published_while_this_one_read_the_cache_is_not_trusted(
+        make_site, tmp_path, monkeypatch) -> None:
+    """Another build published (and was stopped before saving the cache) after this one
+    read the cache but before it took the output lock: what this one read no longer
+    describes the published folder, so it renders everything."""
+    import newsgen.build
+    from newsgen.store import Store
+
+    root = make_site(base_files())
+    settle(root)
+    out = tmp_path / "out"
+    config = site_config(root, output_dir=out)
+    build(config, jobs=1)
+    story = root / "articles" / "2024" / "story-1.md"
+    page = out / "2024" / "02" / "story-number-1" / "index.html"
+    original = story.read_text()
+    edit_body(root, 1)
+    settle(root)
+    real_open = newsgen.build.open_store
+    other: list[bool] = []
+
+    def stopped(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    def open_then_another_build_publishes(*args: object) -> object:
+        opened = real_open(*args)  # type: ignore[arg-type]
+        if not other:
+            other.append(True)
+            with pytest.MonkeyPatch.context() as patch, pytest.raises(KeyboardInterrupt):
+                patch.setattr(Store, "write", stopped)
+                build(config, jobs=1)
+            assert "More, edit 1." in page.read_text()  # the other build published
+            story.write_text(original)  # ...and this one finds the edit undone
+            settle(root)
+        return opened
+
+    monkeypatch.setattr(newsgen.build, "open_store", open_then_another_build_publishes)
+    build(config, jobs=1)
+
+    assert other
+    assert "More, edit 1." not in page.read_text()
+    clean = tmp_path / "clean"
+    build(site_config(root, output_dir=clean), jobs=1, use_cache=False)
+    assert snapshot(out) == snapshot(clean)
