@@ -70,3 +70,55 @@ def test_invalid_site_fails_clearly_and_leaves_the_published_site(
     assert snapshot(published) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["good", "out", "site"]
     assert not (root / "pwned").exists()
+
+
+# Cases whose only input is articles/bad.md: each is also edited into an article that a
+# cached build published, which sends it to the quick build first (``newsgen.quick``).
+EDITED_CASES = [name for name in CASE_NAMES
+                if not (CASES / name / "newsgen.yaml").exists()
+                and [p.name for p in (CASES / name / "articles").iterdir()] == ["bad.md"]]
+
+
+def test_there_are_many_edited_cases() -> None:
+    assert len(EDITED_CASES) >= 35
+
+
+@pytest.mark.parametrize("case", EDITED_CASES)
+def test_article_edited_into_an_invalid_one_fails_clearly_after_a_good_build(
+        case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The quick build reads the edited file first: whatever it finds wrong there must send
+    the build down the full path, which reports it (exit 1, the message, the site kept)."""
+    import newsgen.quick
+
+    root = tmp_path / "site"
+    shutil.copytree(CASES / case, root)
+    expected = (root / "expected.txt").read_text(encoding="utf-8").splitlines()
+    bad = root / "articles" / "bad.md"
+    hostile = bad.read_bytes()
+    bad.write_text(article("Was a good story", topics=["Old"]), encoding="utf-8")
+    out = tmp_path / "out"
+    assert build(root, out) == 0
+    before = snapshot(out)
+    bad.write_bytes(hostile)
+    read_quickly: list[Path] = []
+    real_read = newsgen.quick.read_article
+
+    def spy(path: Path, config: object) -> object:
+        read_quickly.append(path)
+        return real_read(path, config)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(newsgen.quick, "read_article", spy)
+    capsys.readouterr()
+
+    assert build(root, out) == 1
+
+    assert read_quickly == [bad]  # the quick build looked at it, and let it go
+    captured = capsys.readouterr()
+    assert captured.err.startswith("error: ")
+    for fragment in expected:
+        assert fragment in captured.err, f"{fragment!r} not in {captured.err!r}"
+    assert "Traceback" not in captured.err
+    assert snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "site"]
+    assert not (root / "pwned").exists()

@@ -216,6 +216,47 @@ def test_symlinks_within_the_site_are_followed(make_site, tmp_path: Path) -> Non
     assert (out / "static" / "logo.svg").read_text().startswith("<svg")
 
 
+def test_an_edit_under_a_symlinked_folder_is_seen_by_the_next_build(
+        make_site, tmp_path: Path) -> None:
+    """The build cache walks the inputs as the build reads them: through a symlinked
+    folder inside the site, so an edit there is not taken for 'up to date'."""
+    root = make_site({
+        "articles/a.md": article("Public story"),
+        "shared/wire/b.md": article("Wire story", date="2024-01-29", body="First wire."),
+    })
+    (root / "articles" / "wire").symlink_to(root / "shared" / "wire")
+    out = tmp_path / "out"
+    page = out / "2024" / "01" / "wire-story" / "index.html"
+    aged(root)
+    assert build(root, out) == 0
+    (root / "shared" / "wire" / "b.md").write_text(
+        article("Wire story", date="2024-01-29", body="Second wire."), encoding="utf-8")
+    aged(root)
+
+    assert build(root, out) == 0
+
+    assert "Second wire." in page.read_text()
+
+
+def test_an_article_turned_into_a_symlink_leading_outside_after_a_build_is_not_followed(
+        make_site, tmp_path: Path, outside: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_site({"articles/a.md": article("Public story"),
+                      "articles/b.md": article("Second story", date="2024-01-29")})
+    out = tmp_path / "out"
+    aged(root)
+    assert build(root, out) == 0
+    (root / "articles" / "b.md").unlink()
+    (root / "articles" / "b.md").symlink_to(outside / "secret.md")
+    capsys.readouterr()
+
+    assert build(root, out) == 0
+
+    err = capsys.readouterr().err
+    assert "warning: articles/b.md: symlink leads outside the site: not followed" in err
+    assert SECRET not in published_text(out)
+    assert not (out / "2024" / "01" / "second-story").exists()
+
+
 def test_symlink_loops_end_with_a_warning(make_site, tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     root = make_site({"articles/a/a.md": article("Public story"),
@@ -288,3 +329,24 @@ def test_a_named_pipe_is_an_error_not_a_hang(make_site, tmp_path: Path, where: s
 
     assert run.returncode == 1
     assert f"{where}: not a regular file" in run.stderr
+
+
+def test_an_article_turned_into_a_named_pipe_after_a_build_is_an_error_not_a_hang(
+        make_site, tmp_path: Path) -> None:
+    """The quick build reads the edited file first: it must not open a pipe either."""
+    root = make_site({"articles/a.md": article("Public story"),
+                      "articles/b.md": article("Second story", date="2024-01-29")})
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "newsgen", "build", "--site", str(root),
+               "--output", str(out), "--base-url", "https://x.org/"]
+    subprocess.run(command, cwd=REPO, capture_output=True, timeout=60, check=True)
+    before = everything_under(out)
+    (root / "articles" / "b.md").unlink()
+    os.mkfifo(root / "articles" / "b.md")
+
+    run = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=60,
+                         check=False)
+
+    assert run.returncode == 1
+    assert "articles/b.md: not a regular file" in run.stderr
+    assert everything_under(out) == before
