@@ -20,15 +20,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsgen import __version__
 from newsgen.config import SiteConfig
 from newsgen.errors import Problem
-from newsgen.render import Chrome
-from newsgen.store import STORE_FILE, Store, StoreError
+from newsgen.models import Chrome
+
+if TYPE_CHECKING:
+    from newsgen.store import Store
 
 CACHE_FORMAT = 3
 STATE_FILE = "state.pickle"
+STORE_FILE = "store.sqlite"  # see newsgen.store
 
 FileStats = dict[str, tuple[int, int]]  # input file -> (size, mtime in ns)
 
@@ -74,6 +78,8 @@ def load_state(directory: Path) -> tuple[CacheState, str | None]:
 
 def open_store(directory: Path, state: CacheState) -> tuple[Store | None, str | None]:
     """The rows that go with ``state``, or none (and a notice when there were some)."""
+    from newsgen.store import Store, StoreError
+
     if not (directory / STORE_FILE).exists():
         return None, None
     try:

@@ -18,12 +18,14 @@ import shutil
 import signal
 from collections.abc import Container, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newsgen import __version__
 from newsgen.config import SiteConfig
 from newsgen.errors import OutputError, Problem, display_path
-from newsgen.pages import Page
+
+if TYPE_CHECKING:
+    from newsgen.pages import Page
 
 MARKER = ".newsgen-build"
 

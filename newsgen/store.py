@@ -29,12 +29,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from newsgen.cache import STORE_FILE
 from newsgen.content import Parsed
 from newsgen.fingerprint import PagePrint
 from newsgen.models import ARTICLE_TYPES, Article, ArticleGroup, ArticleRef
 from newsgen.page import Page
-
-STORE_FILE = "store.sqlite"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

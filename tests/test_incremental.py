@@ -191,7 +191,7 @@ def test_body_edit_is_done_without_loading_every_article(make_site, tmp_path,
     def no_index(*args: object, **kwargs: object) -> None:
         raise AssertionError("the whole site was loaded and indexed for a body edit")
 
-    monkeypatch.setattr("newsgen.build.build_site", no_index)
+    monkeypatch.setattr("newsgen.index.build_site", no_index)
     monkeypatch.setattr("newsgen.content.collect_articles", no_index)
     result = build(site_config(root, output_dir=out), jobs=1)
     assert result.rendered == 6 and not result.up_to_date
@@ -219,7 +219,7 @@ def test_headline_edit_renders_only_pages_showing_it_without_loading_every_artic
     def no_index(*args: object, **kwargs: object) -> None:
         raise AssertionError("the whole site was loaded and indexed for a headline edit")
 
-    monkeypatch.setattr("newsgen.build.build_site", no_index)
+    monkeypatch.setattr("newsgen.index.build_site", no_index)
     monkeypatch.setattr("newsgen.content.collect_articles", no_index)
     result = build(site_config(root, output_dir=out), jobs=1)
     assert 0 < result.rendered < result.pages // 2
