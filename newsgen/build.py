@@ -283,6 +283,7 @@ def _save_rows(config: SiteConfig, store: Store | None, previous: Mapping[Path, 
             articles=[(a, digests[a.url]) for a in articles
                       if stored_articles.get(a.url) != digests[a.url]],
             articles_gone=set(stored_articles) - set(digests),
+            as_parsed={id(r.article): path for path, r in records.items() if r.article},
             pages=[page for page in pages if page.output_path in showing
                    and (page.output_path in reads or page.output_path not in stored_pages)],
             pages_gone=stored_pages - showing,
