@@ -13,16 +13,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-import jinja2
+from typing import TYPE_CHECKING, Any
 
 from newsgen.cache import (
-    CACHE_WRITE_ERRORS,
     RACY_NS,
     CacheState,
     FileStats,
     cache_parse_key,
+    cache_write_errors,
     code_key,
     files_signature,
     forget_state,
@@ -36,12 +34,7 @@ from newsgen.cache import (
     site_key,
 )
 from newsgen.config import CONFIG_NAME, DEFAULT_BASE_URL, SiteConfig
-from newsgen.content import Parsed, load_articles
 from newsgen.errors import ContentError, OutputError, Problem
-from newsgen.fingerprint import Fingerprints, PagePrint
-from newsgen.index import build_site
-from newsgen.links import resolve_links, static_files
-from newsgen.models import Article, Site
 from newsgen.output import (
     MARKER,
     Staging,
@@ -54,15 +47,20 @@ from newsgen.output import (
     published_files,
     recover,
 )
-from newsgen.pages import Page, plan_pages
-from newsgen.parallel import default_jobs, map_chunks
-from newsgen.progress import Progress
-from newsgen.quick import quick_build
-from newsgen.related import related_articles
-from newsgen.render import THEME_DIR, Reads, chrome, make_site_env, render_tracked
-from newsgen.search import any_searchable, index_site, index_view
-from newsgen.sitemaps import NEWS_WINDOW, news_articles
-from newsgen.store import Store, StoreError
+from newsgen.parallel import default_jobs
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from newsgen.content import Parsed
+    from newsgen.fingerprint import Fingerprints, PagePrint
+    from newsgen.models import Article, Site
+    from newsgen.pages import Page
+    from newsgen.render import Reads
+    from newsgen.store import Store
+
+# A build that finds nothing changed imports no more than the above: the modules below
+# (Markdown, YAML, Jinja, the site model) are imported by the stages that use them.
 
 
 @dataclass(frozen=True)
@@ -139,6 +137,8 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
         notices += [notice] if notice else []
     try:
         if store is not None and published_here:
+            from newsgen.quick import quick_build
+
             _check_strict(config, state.warnings)
             quick = quick_build(config, state, store, files, inputs, started_ns)
             if quick is not None:
@@ -155,6 +155,15 @@ def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_
                 files: FileStats, inputs: str, published_here: bool, jobs: int,
                 started: float, started_ns: int, notices: list[str]) -> BuildResult:
     """Load every article, index, plan every page; render those whose fingerprint changed."""
+    from newsgen.content import load_articles
+    from newsgen.fingerprint import Fingerprints
+    from newsgen.index import build_site
+    from newsgen.links import resolve_links, static_files
+    from newsgen.pages import plan_pages
+    from newsgen.render import THEME_DIR, chrome, make_site_env
+    from newsgen.search import any_searchable
+    from newsgen.store import StoreError
+
     parse_key = cache_parse_key(config)
     previous: dict[Path, Parsed] = {}
     if store is not None and state.parse_key == parse_key:
@@ -254,7 +263,7 @@ def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_
                              "embargoed": result.held_back_embargoed},
                     warnings=result.warnings,
                 ))
-            except CACHE_WRITE_ERRORS as exc:  # the site is published: only the next
+            except cache_write_errors() as exc:  # the site is published: only the next
                 result = replace(result,  # build is slower (it finds no cache to trust)
                                  notices=(*result.notices, not_saved(exc)))
     return result
@@ -266,6 +275,8 @@ def _save_rows(config: SiteConfig, store: Store | None, previous: Mapping[Path, 
                page_prints: Mapping[str, PagePrint], previous_prints: Mapping[str, PagePrint],
                reads: Mapping[str, Reads], blobs: Mapping[str, object]) -> str:
     """Bring the cache's rows up to date with this build, writing only what changed."""
+    from newsgen.store import Store
+
     if store is None:
         store = Store.reset(config.cache_dir)
         previous, previous_prints = {}, {}
@@ -287,6 +298,7 @@ def _save_rows(config: SiteConfig, store: Store | None, previous: Mapping[Path, 
             articles=[(a, digests[a.url]) for a in articles
                       if stored_articles.get(a.url) != digests[a.url]],
             articles_gone=set(stored_articles) - set(digests),
+            as_parsed={id(r.article): path for path, r in records.items() if r.article},
             pages=[page for page in pages if page.output_path in showing
                    and (page.output_path in reads or page.output_path not in stored_pages)],
             pages_gone=stored_pages - showing,
@@ -307,6 +319,8 @@ def _previous_prints(config: SiteConfig, state: CacheState, store: Store,
     """Under the output lock: the fingerprints of the published pages, if the head and
     rows loaded before the lock still describe the published folder (no build published,
     or was stopped while publishing, since); else none, and every page is rendered."""
+    from newsgen.store import StoreError
+
     try:
         if head_unchanged(config.cache_dir, state, store):
             return store.all_prints()
@@ -317,6 +331,8 @@ def _previous_prints(config: SiteConfig, state: CacheState, store: Store,
 
 def _blob(store: Store | None, name: str) -> Any:
     """A blob of the previous build's rows, or None."""
+    from newsgen.store import StoreError
+
     try:
         return store.blob(name) if store is not None else None
     except StoreError:
@@ -326,6 +342,8 @@ def _blob(store: Store | None, name: str) -> Any:
 def valid_until(site: Site) -> datetime | None:
     """When this build's output goes stale with no input changed: the next held-back
     article is due, or an article leaves the news sitemap's 48-hour window."""
+    from newsgen.sitemaps import NEWS_WINDOW, news_articles
+
     moments = [site.next_publish] if site.next_publish else []
     news = news_articles(site)
     if news:
@@ -402,6 +420,8 @@ class _CachedRelated:
 
     def __call__(self, articles: Sequence[Article],
                  limit: int) -> Mapping[str, tuple[Article, ...]]:
+        from newsgen.related import related_articles
+
         digest = hashlib.sha1(f"{limit}".encode())
         for article in articles:
             digest.update(f"\0{article.url}\0{int(article.date.timestamp())}\0"
@@ -432,6 +452,8 @@ def _index_search(pages: Sequence[Page], todo: Sequence[int], staging: Staging,
     """Build the Pagefind index before the output is published. Pagefind indexes whole
     sites only, so an incremental build whose article pages changed (or went) indexes a
     view of the complete new site made of hard links; otherwise it keeps the index."""
+    from newsgen.search import index_site, index_view
+
     if previous_files is None:  # full build: the staging folder is the whole site
         staging.record(index_site(staging.path))
         return
@@ -456,6 +478,9 @@ def render_pages(pages: list[Page], todo: Sequence[int], env: jinja2.Environment
     """Render the pages at ``todo`` into the staging folder, in chunks across processes.
     Returns, for each page rendered, the URLs of the articles whose cards and bodies it
     shows."""
+    from newsgen.parallel import map_chunks
+    from newsgen.progress import Progress
+
     global _RENDER_JOB
     _RENDER_JOB = (pages, env, staging)
     progress = Progress("Rendering pages", len(todo))
@@ -473,6 +498,8 @@ def render_pages(pages: list[Page], todo: Sequence[int], env: jinja2.Environment
 
 
 def _render_chunk(indices: Sequence[int]) -> list[tuple[str, Reads]]:
+    from newsgen.render import render_tracked
+
     assert _RENDER_JOB is not None
     pages, env, staging = _RENDER_JOB
     written = []

@@ -16,21 +16,24 @@ import contextlib
 import hashlib
 import os
 import pickle
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsgen import __version__
 from newsgen.config import SiteConfig
 from newsgen.errors import Problem
-from newsgen.render import Chrome
-from newsgen.store import STORE_FILE, Store, StoreError
+from newsgen.models import Chrome
 from newsgen.walk import walk_files
+
+if TYPE_CHECKING:
+    from newsgen.store import Store
 
 CACHE_FORMAT = 3
 STATE_FILE = "state.pickle"
+STORE_FILE = "store.sqlite"  # see newsgen.store
 
 FileStats = dict[str, tuple[int, int]]  # input file -> (size, mtime in ns)
 
@@ -76,6 +79,8 @@ def load_state(directory: Path) -> tuple[CacheState, str | None]:
 
 def open_store(directory: Path, state: CacheState) -> tuple[Store | None, str | None]:
     """The rows that go with ``state``, or none (and a notice when there were some)."""
+    from newsgen.store import Store, StoreError
+
     if not (directory / STORE_FILE).exists():
         return None, None
     try:
@@ -122,8 +127,14 @@ def head_unchanged(directory: Path, state: CacheState, store: Store) -> bool:
             and store.generation() == state.store_generation != "")
 
 
-# What saving the cache can fail with (a full disk, a read-only folder, a damaged store).
-CACHE_WRITE_ERRORS = (OSError, sqlite3.Error, StoreError)
+def cache_write_errors() -> tuple[type[Exception], ...]:
+    """What saving the cache can fail with (a full disk, a read-only folder, a damaged
+    store). A function: a build with nothing to do imports neither sqlite3 nor the store."""
+    import sqlite3
+
+    from newsgen.store import StoreError
+
+    return (OSError, sqlite3.Error, StoreError)
 
 
 def not_saved(exc: BaseException) -> str:

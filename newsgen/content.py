@@ -11,12 +11,12 @@ import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from slugify import slugify
+from slugify import slugify as _slugify
 
 from newsgen.config import SiteConfig
 from newsgen.errors import ContentError, Problem, display_path
@@ -176,6 +176,14 @@ class _Checker:
                             f"not '{value}'")
             return None
         return encode_url(value)
+
+
+@lru_cache(maxsize=65_536)
+def slugify(text: str) -> str:
+    """python-slugify's slug, remembered: topic and author names repeat across thousands of
+    articles, and slugifying a non-ASCII name tries (and fails) to import ``unidecode``
+    before ``text_unidecode`` each time (~0.3 ms)."""
+    return str(_slugify(text))
 
 
 def parse_datetime(value: object, config: SiteConfig) -> datetime:

@@ -20,13 +20,15 @@ import stat
 import threading
 from collections.abc import Container, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from newsgen import __version__
 from newsgen.config import SiteConfig
 from newsgen.errors import ContentError, OutputError, Problem, display_path
-from newsgen.pages import Page
 from newsgen.walk import walk_files
+
+if TYPE_CHECKING:
+    from newsgen.pages import Page
 
 MARKER = ".newsgen-build"
 

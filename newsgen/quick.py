@@ -23,11 +23,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from newsgen.cache import (
-    CACHE_WRITE_ERRORS,
     RACY_NS,
     CacheState,
     FileStats,
     cache_parse_key,
+    cache_write_errors,
     forget_state,
     head_unchanged,
     new_generation,
@@ -188,9 +188,9 @@ def _apply(config: SiteConfig, state: CacheState, store: Store, files: FileStats
     assert state.chrome is not None
     env = make_site_env(config, state.chrome, config.cache_dir)
     fingerprints = Fingerprints(env, site_key(config, state.chrome))
-    prints = [fingerprints.page(page) for page in pages]
-    if any(prints[i] != previous[page.output_path][0] for i, page in enumerate(pages)):
-        raise _NotQuick  # the rows do not match: let the full build sort it out
+    # The structure part of each fingerprint is the previous one: no template, setting or
+    # article shape changed (computing it again would parse every template it uses).
+    prints = [previous[page.output_path][0] for page in pages]
     page_prints: dict[str, PagePrint] = {}
     with output_lock(config):
         # A commit to complete, files put in or taken out by hand, or a build that
@@ -246,7 +246,7 @@ def _apply(config: SiteConfig, state: CacheState, store: Store, files: FileStats
             save_state(config.cache_dir, dataclasses.replace(
                 state, store_generation=generation, files=dict(files), inputs_key=inputs,
                 started_ns=started_ns, folders=folders))
-        except CACHE_WRITE_ERRORS as exc:
+        except cache_write_errors() as exc:
             notices = (not_saved(exc),)
     return QuickResult(rendered=len(pages), notices=notices)
 

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import traceback
-from collections.abc import Mapping
-from dataclasses import dataclass
 from email.utils import format_datetime
 from pathlib import Path
-from typing import NamedTuple
 
 import jinja2
 from markupsafe import Markup
@@ -16,7 +13,7 @@ from newsgen import __version__
 from newsgen.config import SiteConfig
 from newsgen.errors import TemplateError, display_path
 from newsgen.feeds import display_date, feed_content, json_feed
-from newsgen.models import Article, Site
+from newsgen.models import Article, Chrome, NavLink, Site
 from newsgen.pages import Page
 from newsgen.reads import TrackingEnvironment, collect, note
 from newsgen.search import searchable
@@ -29,20 +26,6 @@ NAV_TOPICS = 6  # the most used topics, linked from every page's navigation
 def template_dirs(site_templates: Path) -> list[Path]:
     """Where templates are looked up: the site's own folder first, then the theme."""
     return [site_templates, THEME_DIR / "templates"]
-
-
-class NavLink(NamedTuple):
-    name: str
-    url: str
-
-
-@dataclass(frozen=True)
-class Chrome:
-    """What pages show besides their own context: the navigation's topics, and the
-    authors' own web pages (for the JSON-LD of articles)."""
-
-    nav_topics: tuple[NavLink, ...]
-    author_websites: Mapping[str, str]
 
 
 def chrome(site: Site) -> Chrome:

@@ -16,11 +16,14 @@ import shutil
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsgen.config import SiteConfig
 from newsgen.errors import OutputError
 from newsgen.models import Article
-from newsgen.output import Staging
+
+if TYPE_CHECKING:
+    from newsgen.output import Staging
 
 BUNDLE = "pagefind"  # the folder Pagefind writes, under the output folder
 ROOT_SELECTOR = "[data-pagefind-body]"

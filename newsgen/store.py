@@ -29,12 +29,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from newsgen.cache import STORE_FILE
 from newsgen.content import Parsed
 from newsgen.fingerprint import PagePrint
 from newsgen.models import ARTICLE_TYPES, Article, ArticleGroup, ArticleRef
 from newsgen.page import Page
-
-STORE_FILE = "store.sqlite"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -49,6 +48,9 @@ CREATE TABLE IF NOT EXISTS prints (path TEXT PRIMARY KEY, structure TEXT NOT NUL
                                    reads TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS blobs (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 """
+
+
+_SAME_AS_PARSED = b"\0parsed:"  # a row that says "the parsed row of this file"
 
 
 class StoreError(Exception):
@@ -122,7 +124,17 @@ class Store:
 
     def article(self, url: str) -> Article | None:
         rows = self._rows("SELECT row FROM articles WHERE url = ?", url)
-        return _loads(rows[0][0]) if rows else None
+        if not rows:
+            return None
+        row = bytes(rows[0][0])
+        if row.startswith(_SAME_AS_PARSED):  # the article as parsed from this file
+            path = Path(os.fsdecode(row[len(_SAME_AS_PARSED):]))
+            parsed = self.parsed([path]).get(path)
+            if parsed is None or parsed.article is None or parsed.article.url != url:
+                raise StoreError(f"no parsed row for {url}")
+            return parsed.article
+        article: Article = _loads(row)
+        return article
 
     # Fingerprints and blobs ------------------------------------------------------------
 
@@ -188,12 +200,21 @@ class Store:
     def write(self, generation: str, *, parsed: Iterable[Parsed] = (),
               parsed_gone: Iterable[Path] = (),
               articles: Iterable[tuple[Article, bytes]] = (), articles_gone: Iterable[str] = (),
+              as_parsed: Mapping[int, Path] | None = None,
               pages: Iterable[Page] = (), pages_gone: Iterable[str] = (),
               groups: Iterable[tuple[ArticleGroup, bytes]] = (), groups_gone: Iterable[str] = (),
               prints: Mapping[str, PagePrint] | None = None, prints_gone: Iterable[str] = (),
               blobs: Mapping[str, object] | None = None) -> None:
-        """Apply one build's changes and name the result ``generation``, all or nothing."""
+        """Apply one build's changes and name the result ``generation``, all or nothing.
+        ``as_parsed``: the articles (by id) that are the very objects parsed from those
+        files (most are): their rows point at the parsed rows instead of repeating them."""
         db = self._db
+        same = as_parsed or {}
+
+        def article_row(article: Article) -> bytes:
+            path = same.get(id(article))
+            return _SAME_AS_PARSED + os.fsencode(path) if path else _dumps(article)
+
         try:
             db.execute("BEGIN")
             db.executemany("INSERT OR REPLACE INTO parsed VALUES (?, ?)",
@@ -201,7 +222,7 @@ class Store:
             db.executemany("DELETE FROM parsed WHERE path = ?",
                            ((_path_key(p),) for p in parsed_gone))
             db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?, ?)",
-                           ((a.url, digest, _dumps(a)) for a, digest in articles))
+                           ((a.url, digest, article_row(a)) for a, digest in articles))
             db.executemany("DELETE FROM articles WHERE url = ?", ((u,) for u in articles_gone))
             db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?)",
                            ((page.output_path, _dump_row((page.url, page.template,

@@ -192,7 +192,7 @@ def test_body_edit_is_done_without_loading_every_article(make_site, tmp_path,
     def no_index(*args: object, **kwargs: object) -> None:
         raise AssertionError("the whole site was loaded and indexed for a body edit")
 
-    monkeypatch.setattr("newsgen.build.build_site", no_index)
+    monkeypatch.setattr("newsgen.index.build_site", no_index)
     monkeypatch.setattr("newsgen.content.collect_articles", no_index)
     result = build(site_config(root, output_dir=out), jobs=1)
     assert result.rendered == 6 and not result.up_to_date
@@ -220,7 +220,7 @@ def test_headline_edit_renders_only_pages_showing_it_without_loading_every_artic
     def no_index(*args: object, **kwargs: object) -> None:
         raise AssertionError("the whole site was loaded and indexed for a headline edit")
 
-    monkeypatch.setattr("newsgen.build.build_site", no_index)
+    monkeypatch.setattr("newsgen.index.build_site", no_index)
     monkeypatch.setattr("newsgen.content.collect_articles", no_index)
     result = build(site_config(root, output_dir=out), jobs=1)
     assert 0 < result.rendered < result.pages // 2
@@ -430,7 +430,7 @@ def test_a_build_stopped_after_publishing_leaves_no_cache_to_trust(
         raise KeyboardInterrupt
 
     if path == "full":
-        monkeypatch.setattr(newsgen.build, "quick_build", lambda *args: None)
+        monkeypatch.setattr(newsgen.quick, "quick_build", lambda *args: None)
     if stop == "rows":
         monkeypatch.setattr(Store, "write", stopped)
     else:
@@ -541,3 +541,4 @@ def test_a_build_that_published_while_this_one_read_the_cache_is_not_trusted(
     clean = tmp_path / "clean"
     build(site_config(root, output_dir=clean), jobs=1, use_cache=False)
     assert snapshot(out) == snapshot(clean)
+
