@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -120,13 +121,33 @@ def test_any_front_matter_round_trips(title: str, topics: list[str], source: str
     text = article_text(title, date, topics=topics, source=source, authors=[author],
                         draft=False)
 
+    def typed(value: str) -> str:
+        """As the article reads it back: accents composed (NFC, as every file is read),
+        runs of white space made one."""
+        return " ".join(unicodedata.normalize("NFC", value).split())
+
     parsed, _ = parse_article(text, "articles/x.md", config)
-    assert parsed.title == " ".join(title.split())
+    assert parsed.title == typed(title)
     assert parsed.date == date
-    assert [t.name for t in parsed.topics] == [" ".join(t.split()) for t in topics]
-    assert parsed.source == (" ".join(source.split()) or "Default")
-    assert parsed.authors == ((" ".join(author.split()),) if author.split() else ())
+    assert [t.name for t in parsed.topics] == [typed(t) for t in topics]
+    assert parsed.source == (typed(source) or "Default")
+    assert parsed.authors == ((typed(author),) if author.split() else ())
     assert not parsed.draft
+
+
+def test_front_matter_round_trips_composed() -> None:
+    """The example hypothesis found: a CJK compatibility ideograph composes (NFC) to its
+    unified form; combining accents compose too."""
+    config = SiteConfig(root=Path("/site"), source="Default")
+    date = datetime(2024, 5, 3, 14, 7, tzinfo=config.tz)
+    text = article_text("\uf900 Cafe\u0301", date, topics=["Cafe\u0301"], source="\uf900",
+                        authors=["\uf900"], draft=False)
+
+    parsed, _ = parse_article(text, "articles/x.md", config)
+
+    assert parsed.title == "\u8c48 Caf\u00e9"
+    assert [t.name for t in parsed.topics] == ["Caf\u00e9"]
+    assert (parsed.source, parsed.authors) == ("\u8c48", ("\u8c48",))
 
 
 def test_new_refuses_an_author_with_no_letters(tmp_path: Path, capsys) -> None:
