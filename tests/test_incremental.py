@@ -542,3 +542,61 @@ def test_a_build_that_published_while_this_one_read_the_cache_is_not_trusted(
     build(site_config(root, output_dir=clean), jobs=1, use_cache=False)
     assert snapshot(out) == snapshot(clean)
 
+
+@pytest.mark.parametrize("path", ["full", "quick"])
+@pytest.mark.parametrize("failing", ["rows", "head"])
+def test_a_cache_that_cannot_be_saved_after_publishing_is_a_notice(
+        make_site, tmp_path, monkeypatch, path: str, failing: str) -> None:
+    """A full disk once the site is published: the build succeeded, only the next one is
+    slower, and that one finds no cache to trust."""
+    import errno
+    import sqlite3
+
+    import newsgen.build
+    import newsgen.quick
+    from newsgen.store import Store
+
+    root = make_site(base_files())
+    settle(root)
+    out = tmp_path / "out"
+    build(site_config(root, output_dir=out), jobs=1)
+    page = out / "2024" / "02" / "story-number-1" / "index.html"
+    edit_body(root, 1)
+    settle(root)
+
+    def full_rows(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    def full_head(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    quick_ran: list[bool] = []
+    real_quick = newsgen.quick._apply
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(newsgen.quick, "_apply",
+                      lambda *args: quick_ran.append(True) or real_quick(*args))
+        if path == "full":
+            patch.setattr(newsgen.quick, "quick_build", lambda *args: None)
+        if failing == "rows":
+            patch.setattr(Store, "write", full_rows)
+        else:
+            patch.setattr(newsgen.build, "save_state", full_head)
+            patch.setattr(newsgen.quick, "save_state", full_head)
+        result = build(site_config(root, output_dir=out), jobs=1)
+
+    reason = ("database or disk is full" if failing == "rows"
+              else "No space left on device")
+    assert result.notices == (f"build cache not saved ({reason}): the next build does all "
+                              f"the work again",)
+    assert bool(quick_ran) == (path == "quick")
+    assert "More, edit 1." in page.read_text()
+    edit_body(root, 2)
+    settle(root)
+
+    again = build(site_config(root, output_dir=out), jobs=1)
+
+    assert again.rendered == again.pages  # nothing trusted
+    assert "Edit 2." in page.read_text()
+    clean = tmp_path / "clean"
+    build(site_config(root, output_dir=clean), jobs=1, use_cache=False)
+    assert snapshot(out) == snapshot(clean)
