@@ -26,7 +26,7 @@ from newsgen import __version__
 from newsgen.config import SiteConfig
 from newsgen.errors import Problem
 from newsgen.models import Chrome
-from newsgen.walk import walk_files
+from newsgen.walk import walk_entries
 
 if TYPE_CHECKING:
     from newsgen.store import Store
@@ -211,13 +211,13 @@ def scan_inputs(roots: Iterable[Path], site_root: Path) -> FileStats:
         if not root.is_dir():
             continue
         problems: list[Problem] = []
-        for path in walk_files(root, site_root, problems, problems, hidden_files=()):
+        for entry in walk_entries(root, site_root, problems, problems, hidden_files=()):
             try:
-                stat = os.stat(path)
+                stat = entry.stat()  # follows a symlink, as reading the file does
             except OSError:
-                found[str(path)] = (-1, -1)
+                found[entry.path] = (-1, -1)
                 continue
-            found[str(path)] = (stat.st_size, stat.st_mtime_ns)
+            found[entry.path] = (stat.st_size, stat.st_mtime_ns)
         for problem in problems:
             found[f"\0{problem.path}\0{problem.message}"] = (-1, -1)
     return found
