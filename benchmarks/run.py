@@ -99,7 +99,8 @@ def main() -> int:
         shutil.rmtree(site / ".newsgen-cache", ignore_errors=True)
 
     for run in range(1, args.runs + 1):
-        print(f"run {run}/{args.runs}")
+        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(f"run {run}/{args.runs} (load average {load})", flush=True)
         clean_newsgen()
         record("newsgen cold (Python-Markdown)", lambda: run_timed(newsgen_cmd(site), site))
         if hugo:
@@ -127,14 +128,16 @@ def main() -> int:
 
     medians = {name: (statistics.median(s for s, _ in rows), max(m for _, m in rows))
                for name, rows in results.items()}
-    lines = ["| measure | median s | peak MB | × Hugo with related | × Hugo without related |",
-             "|---|---:|---:|---:|---:|"]
+    lines = ["| measure | median s | runs (s) | peak MB | × Hugo with related "
+             "| × Hugo without related |",
+             "|---|---:|---|---:|---:|---:|"]
     h_rel = medians.get("hugo with related", (0, 0))[0]
     h_norel = medians.get("hugo without related", (0, 0))[0]
     for name, (seconds, mb) in medians.items():
         r1 = f"{seconds / h_rel:.2f}" if h_rel else "–"
         r2 = f"{seconds / h_norel:.2f}" if h_norel else "–"
-        lines.append(f"| {name} | {seconds:.2f} | {mb:.0f} | {r1} | {r2} |")
+        runs = ", ".join(f"{s:.2f}" for s, _ in results[name])
+        lines.append(f"| {name} | {seconds:.2f} | {runs} | {mb:.0f} | {r1} | {r2} |")
     table = "\n".join(lines)
     print()
     print(table)
