@@ -171,7 +171,10 @@ class _Checker:
         value = self.text(key)
         if value is None:
             return None
-        if not is_safe_url(value):
+        # Checked as written, before runs of white space become one space: browsers drop
+        # tabs and line breaks inside a URL, so "java<tab>script:" would be a script link.
+        written = str(self.fm.data[key]).strip()
+        if not is_safe_url(written):
             self.error(key, f"'{key}' must be an http(s) URL or a path on this site, "
                             f"not '{value}'")
             return None
