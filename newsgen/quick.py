@@ -76,7 +76,8 @@ class QuickResult:
 
 def quick_build(config: SiteConfig, state: CacheState, store: Store, files: FileStats,
                 inputs: str, started_ns: int) -> QuickResult | None:
-    """Render again only the pages showing the edited bodies, or None (see the module)."""
+    """Render again only the pages that showed what the edited articles display, or None
+    (see the module)."""
     try:
         edited = _edited_articles(config, state, store, files, started_ns)
         return _apply(config, state, store, files, inputs, started_ns, edited)
