@@ -19,6 +19,7 @@ against clean builds.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -172,11 +173,14 @@ def _apply(config: SiteConfig, state: CacheState, store: Store, files: FileStats
     def resolve(url: str) -> Article | ArticleRef:
         return new_articles[url] if url in new_articles else ArticleRef(url, load)
 
-    # Pages that read what changed: an article's card, its body, or both.
-    new_cards = {url for url, a in new_articles.items()
-                 if card_digest(a) != _stored(store, url, 0)}
-    new_bodies = {url for url, a in new_articles.items()
-                  if body_digest(a) != _stored(store, url, 1)}
+    # Pages that read what changed: an article's card, its body, or both. An article's
+    # row digest is its card digest followed by its body digest.
+    digests = {url: card_digest(a) + body_digest(a) for url, a in new_articles.items()}
+    stored = {url: _stored_digest(store, url) for url in new_articles}
+    new_cards = {url for url, digest in digests.items()
+                 if digest[:_HALF] != stored[url][:_HALF]}
+    new_bodies = {url for url, digest in digests.items()
+                  if digest[_HALF:] != stored[url][_HALF:]}
     previous = store.prints_reading(new_cards, new_bodies)
     paths = sorted(previous)
     pages: list[Page] = []
@@ -237,8 +241,7 @@ def _apply(config: SiteConfig, state: CacheState, store: Store, files: FileStats
             store.write(
                 generation,
                 parsed=[record for record, _ in edited.values()],
-                articles=[(a, fingerprints.card(a) + fingerprints.body(a))
-                          for a in new_articles.values()],
+                articles=[(a, digests[url]) for url, a in new_articles.items()],
                 pages=shown,
                 pages_gone=({page.output_path for page in pages}
                             - {page.output_path for page in shown}),
@@ -252,12 +255,15 @@ def _apply(config: SiteConfig, state: CacheState, store: Store, files: FileStats
     return QuickResult(rendered=len(pages), notices=notices)
 
 
-def _stored(store: Store, url: str, part: int) -> bytes:
-    """The card (0) or body (1) digest of the article at ``url`` as the rows have it."""
+_HALF = hashlib.sha1().digest_size  # card digest, then body digest
+
+
+def _stored_digest(store: Store, url: str) -> bytes:
+    """The card and body digests of the article at ``url`` as the rows have them."""
     digest = store.article_digest(url)
     if digest is None:
         raise _NotQuick
-    return digest[part * 20 : (part + 1) * 20]
+    return digest
 
 
 def _index_search(config: SiteConfig, store: Store, staging: Staging) -> set[str]:
