@@ -42,6 +42,13 @@ def snapshot(folder: Path) -> dict[str, bytes]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def clean_build(root: Path, clean: Path, jobs: int = 1, **overrides: object) -> dict[str, bytes]:
+    """The files a build without the cache writes into ``clean`` (emptied first)."""
+    shutil.rmtree(clean, ignore_errors=True)
+    build(site_config(root, output_dir=clean, **overrides), jobs=jobs, use_cache=False)
+    return snapshot(clean)
+
+
 _AGE = [time.time() - 3600]
 
 
@@ -147,9 +154,7 @@ def test_incremental_build_equals_clean_build(tmp_path_factory: pytest.TempPathF
         edit(root, step)
         settle(root)
         build(site_config(root, output_dir=out), jobs=1)
-        shutil.rmtree(clean, ignore_errors=True)
-        build(site_config(root, output_dir=clean), jobs=1, use_cache=False)
-        assert snapshot(out) == snapshot(clean), f"after {[e.__name__ for e in sequence]}"
+        assert snapshot(out) == clean_build(root, clean), f"after {[e.__name__ for e in sequence]}"
 
 
 def test_unchanged_pages_are_not_rewritten_and_keep_their_mtime(make_site, tmp_path) -> None:
@@ -198,9 +203,7 @@ def test_body_edit_is_done_without_loading_every_article(make_site, tmp_path,
     assert result.rendered == 6 and not result.up_to_date
     assert "Built 7 articles" in result.summary()
     monkeypatch.undo()
-    clean = tmp_path / "clean"
-    build(site_config(root, output_dir=clean), jobs=1, use_cache=False)
-    assert snapshot(out) == snapshot(clean)
+    assert snapshot(out) == clean_build(root, tmp_path / "clean")
 
 
 def test_headline_edit_renders_only_pages_showing_it_without_loading_every_article(
@@ -227,9 +230,7 @@ def test_headline_edit_renders_only_pages_showing_it_without_loading_every_artic
     assert "Edit 5 Story number 2" in (out / "topics" / "climate" / "index.html").read_text()
     assert unrelated.stat().st_mtime_ns == before
     monkeypatch.undo()
-    clean = tmp_path / "clean"
-    build(site_config(root, output_dir=clean), jobs=1, use_cache=False)
-    assert snapshot(out) == snapshot(clean)
+    assert snapshot(out) == clean_build(root, tmp_path / "clean")
 
 
 def test_custom_listing_that_shows_bodies_follows_body_edits(make_site, tmp_path) -> None:
@@ -242,8 +243,7 @@ def test_custom_listing_that_shows_bodies_follows_body_edits(make_site, tmp_path
     edit_body(root, 7)
     build(config, jobs=1)
     assert "More, edit 7." in (out / "index.html").read_text()
-    build(site_config(root, output_dir=tmp_path / "clean", per_page=10), use_cache=False)
-    assert snapshot(out) == snapshot(tmp_path / "clean")
+    assert snapshot(out) == clean_build(root, tmp_path / "clean", per_page=10)
 
 
 def test_news_sitemap_drops_an_article_48_hours_on_with_nothing_edited(make_site,
@@ -312,9 +312,7 @@ def test_damaged_cache_is_ignored_with_a_notice(make_site, tmp_path, damage, nam
         state.write_bytes(damage)
     result = build(site_config(root, output_dir=out), jobs=1)
     assert any("cache" in notice and "ignored" in notice for notice in result.notices)
-    clean = tmp_path / "clean"
-    build(site_config(root, output_dir=clean), jobs=1, use_cache=False)
-    assert snapshot(out) == snapshot(clean) != expected
+    assert snapshot(out) == clean_build(root, tmp_path / "clean") != expected
     assert expected_page in (out / "2024" / "02" / "story-number-1" / "index.html").read_text()
 
 
@@ -353,9 +351,7 @@ def test_commit_cut_short_is_completed_by_the_next_build(make_site, tmp_path,
     result = build(site_config(root, output_dir=out), jobs=1)
     assert any("interrupted commit" in notice for notice in result.notices)
     assert not output.journal_path(out).exists()
-    clean = tmp_path / "clean"
-    build(site_config(root, output_dir=clean), jobs=1, use_cache=False)
-    assert snapshot(out) == snapshot(clean)
+    assert snapshot(out) == clean_build(root, tmp_path / "clean")
     assert [p.name for p in tmp_path.iterdir() if "newsgen-tmp" in p.name] == []
 
 
@@ -374,9 +370,7 @@ def test_incremental_builds_with_worker_processes_delete_stale_pages(make_site,
     settle(root)
     build(site_config(root, output_dir=out), jobs=2)
     assert not (out / "2023" / "03" / "bulk-7").exists()
-    clean = tmp_path / "clean"
-    build(site_config(root, output_dir=clean), jobs=2, use_cache=False)
-    assert snapshot(out) == snapshot(clean)
+    assert snapshot(out) == clean_build(root, tmp_path / "clean", jobs=2)
 
 
 def test_incremental_build_removes_files_it_did_not_plan(make_site, tmp_path) -> None:
@@ -391,9 +385,7 @@ def test_incremental_build_removes_files_it_did_not_plan(make_site, tmp_path) ->
     settle(root)
     assert build(site_config(root, output_dir=out), jobs=1).rendered > 0
     assert not (out / "stray.txt").exists() and not (out / "2024" / "old").exists()
-    clean = tmp_path / "clean"
-    build(site_config(root, output_dir=clean), jobs=1, use_cache=False)
-    assert snapshot(out) == snapshot(clean)
+    assert snapshot(out) == clean_build(root, tmp_path / "clean")
 
 
 @pytest.mark.parametrize(("first", "path", "stop"), [
@@ -452,9 +444,7 @@ def test_a_build_stopped_after_publishing_leaves_no_cache_to_trust(
     build(site_config(root, output_dir=out), jobs=1)
 
     assert "More, edit 1." not in page.read_text()
-    clean = tmp_path / "clean"
-    build(site_config(root, output_dir=clean), jobs=1, use_cache=False)
-    assert snapshot(out) == snapshot(clean)
+    assert snapshot(out) == clean_build(root, tmp_path / "clean")
 
 
 def test_a_build_without_the_cache_leaves_no_cache_to_trust(make_site, tmp_path) -> None:
@@ -476,9 +466,7 @@ def test_a_build_without_the_cache_leaves_no_cache_to_trust(make_site, tmp_path)
     build(site_config(root, output_dir=out), jobs=1)
 
     assert "More, edit 1." not in page.read_text()
-    clean = tmp_path / "clean"
-    build(site_config(root, output_dir=clean), jobs=1, use_cache=False)
-    assert snapshot(out) == snapshot(clean)
+    assert snapshot(out) == clean_build(root, tmp_path / "clean")
 
 
 def test_a_damaged_journal_is_a_clear_error_and_changes_nothing(make_site, tmp_path) -> None:
@@ -538,9 +526,7 @@ def test_a_build_that_published_while_this_one_read_the_cache_is_not_trusted(
 
     assert other
     assert "More, edit 1." not in page.read_text()
-    clean = tmp_path / "clean"
-    build(site_config(root, output_dir=clean), jobs=1, use_cache=False)
-    assert snapshot(out) == snapshot(clean)
+    assert snapshot(out) == clean_build(root, tmp_path / "clean")
 
 
 @pytest.mark.parametrize("path", ["full", "quick"])
@@ -597,6 +583,4 @@ def test_a_cache_that_cannot_be_saved_after_publishing_is_a_notice(
 
     assert again.rendered == again.pages  # nothing trusted
     assert "Edit 2." in page.read_text()
-    clean = tmp_path / "clean"
-    build(site_config(root, output_dir=clean), jobs=1, use_cache=False)
-    assert snapshot(out) == snapshot(clean)
+    assert snapshot(out) == clean_build(root, tmp_path / "clean")
