@@ -188,7 +188,9 @@ def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_
     site_chrome = chrome(site)
     env = make_site_env(config, site_chrome, config.cache_dir if use_cache else None)
     fingerprints = Fingerprints(env, site_key(config, site_chrome))
-    prints = [fingerprints.page(page) for page in pages]
+    for record in records.values():
+        if record.article is not None and record.digests:
+            fingerprints.seed(record.article, record.digests)
     by_url = {article.url: article for article in site.articles}
     with output_lock(config):
         if recover(config.output_dir):
@@ -196,6 +198,9 @@ def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_
         previous_pages = (_previous_prints(config, state, store, notices)
                           if store is not None and published_here else {})
         in_place = bool(previous_pages)
+        # Structure digests are needed here only to compare with the previous build's;
+        # without those, every page is rendered and the workers take its digest.
+        prints = [fingerprints.page(page) for page in pages] if in_place else None
         staging = Staging(config.output_dir)
         try:
             # What the published folder holds (incremental builds): the files the previous
@@ -207,10 +212,12 @@ def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_
                              and folders_unchanged(config.output_dir, state.folders)
                              else published_files(config.output_dir))
             todo = [i for i, page in enumerate(pages)
-                    if not fingerprints.unchanged(previous_pages.get(page.output_path),
+                    if prints is None
+                    or not fingerprints.unchanged(previous_pages.get(page.output_path),
                                                   prints[i], by_url)
                     or not staging.keep(page.output_path, published)]
-            reads = render_pages(pages, todo, env, staging, jobs)
+            rendered = render_pages(pages, todo, env, staging, jobs,
+                                    RenderPrints(fingerprints, prints, by_url))
             for static_dir in (THEME_DIR / "static", config.static_dir):
                 warnings += staging.copy_tree(static_dir, "static", config.root, in_place)
             # The search index is kept or rebuilt from the published folder, and whatever
@@ -241,11 +248,11 @@ def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_
         # Saved under the lock: a build that starts after this one published finds the
         # fingerprints of what it published, never those of an earlier build.
         if use_cache:
-            page_prints = _page_prints(pages, prints, previous_pages, reads, fingerprints,
-                                       by_url)
+            page_prints = {page.output_path: rendered.get(page.output_path)
+                           or previous_pages[page.output_path] for page in pages}
             try:
                 generation = _save_rows(config, store, previous, records, site, fingerprints,
-                                        pages, page_prints, previous_pages, reads, blobs={
+                                        pages, page_prints, previous_pages, rendered, blobs={
                                             "related": (related.key, related.urls),
                                             "outputs": frozenset(staging.current)})
                 save_state(config.cache_dir, CacheState(
@@ -274,8 +281,9 @@ def _save_rows(config: SiteConfig, store: Store | None, previous: Mapping[Path, 
                records: Mapping[Path, Parsed], site: Site,
                fingerprints: Fingerprints, pages: Sequence[Page],
                page_prints: Mapping[str, PagePrint], previous_prints: Mapping[str, PagePrint],
-               reads: Mapping[str, Reads], blobs: Mapping[str, object]) -> str:
-    """Bring the cache's rows up to date with this build, writing only what changed."""
+               rendered: Mapping[str, PagePrint], blobs: Mapping[str, object]) -> str:
+    """Bring the cache's rows up to date with this build, writing only what changed
+    (``rendered``: the pages rendered now)."""
     from newsgen.store import Store
 
     if store is None:
@@ -301,13 +309,14 @@ def _save_rows(config: SiteConfig, store: Store | None, previous: Mapping[Path, 
             articles_gone=set(stored_articles) - set(digests),
             as_parsed={id(r.article): path for path, r in records.items() if r.article},
             pages=[page for page in pages if page.output_path in showing
-                   and (page.output_path in reads or page.output_path not in stored_pages)],
+                   and (page.output_path in rendered
+                        or page.output_path not in stored_pages)],
             pages_gone=stored_pages - showing,
             groups=[(g, digest) for url, (g, digest) in groups.items()
                     if stored_groups.get(url) != digest],
             groups_gone=set(stored_groups) - set(groups),
             prints={path: record for path, record in page_prints.items()
-                    if path in reads or previous_prints.get(path) != record},
+                    if path in rendered or previous_prints.get(path) != record},
             prints_gone=set(previous_prints or store.all_prints()) - set(page_prints),
             blobs=blobs)
         return generation
@@ -350,21 +359,6 @@ def valid_until(site: Site) -> datetime | None:
     if news:
         moments.append(min(article.date for article in news) + NEWS_WINDOW)
     return min(moments, default=None)
-
-
-def _page_prints(pages: Sequence[Page], prints: Sequence[str],
-                 previous: Mapping[str, PagePrint], reads: Mapping[str, Reads],
-                 fingerprints: Fingerprints, by_url: Mapping[str, Article],
-                 ) -> dict[str, PagePrint]:
-    """What the cache keeps of every page: new records for the pages rendered now, the
-    previous ones for those carried over."""
-    result: dict[str, PagePrint] = {}
-    for i, page in enumerate(pages):
-        path = page.output_path
-        read = reads.get(path)
-        result[path] = (fingerprints.record(prints[i], *read, by_url) if read is not None
-                        else previous[path])
-    return result
 
 
 def input_roots(config: SiteConfig) -> list[Path]:
@@ -470,43 +464,59 @@ def _index_search(pages: Sequence[Page], todo: Sequence[int], staging: Staging,
     index_view(articles, staging)
 
 
+@dataclass(frozen=True)
+class RenderPrints:
+    """What render workers need to fingerprint the pages they render: the structure
+    digests when the build has them (``None``: the workers take them), and the articles
+    by URL, whose card and body digests the read part covers."""
+
+    fingerprints: Fingerprints
+    structures: Sequence[str] | None
+    by_url: Mapping[str, Article]
+
+    def record(self, index: int, page: Page, reads: Reads) -> PagePrint:
+        structure = (self.structures[index] if self.structures is not None
+                     else self.fingerprints.page(page))
+        return self.fingerprints.record(structure, *reads, self.by_url)
+
+
 # What forked render workers inherit: set just before the pool starts, cleared after.
-_RENDER_JOB: tuple[list[Page], jinja2.Environment, Staging] | None = None
+_RENDER_JOB: tuple[list[Page], jinja2.Environment, Staging, RenderPrints] | None = None
 
 
 def render_pages(pages: list[Page], todo: Sequence[int], env: jinja2.Environment,
-                 staging: Staging, jobs: int) -> dict[str, Reads]:
+                 staging: Staging, jobs: int, prints: RenderPrints) -> dict[str, PagePrint]:
     """Render the pages at ``todo`` into the staging folder, in chunks across processes.
-    Returns, for each page rendered, the URLs of the articles whose cards and bodies it
-    shows."""
+    Returns the fingerprint of each page rendered, taken in the workers: its structure
+    and the digests of the articles it read (see ``fingerprint``)."""
     from newsgen.parallel import map_chunks
     from newsgen.progress import Progress
 
     global _RENDER_JOB
-    _RENDER_JOB = (pages, env, staging)
+    _RENDER_JOB = (pages, env, staging, prints)
     progress = Progress("Rendering pages", len(todo))
-    reads: dict[str, Reads] = {}
+    rendered: dict[str, PagePrint] = {}
     try:
         for written in map_chunks(_render_chunk, todo, jobs):
             # Workers' own bookkeeping stays in their processes: record it here.
             staging.record([path for path, _ in written])
-            reads.update(written)
+            rendered.update(written)
             progress.advance(len(written))
     finally:
         _RENDER_JOB = None
         progress.done()
-    return reads
+    return rendered
 
 
-def _render_chunk(indices: Sequence[int]) -> list[tuple[str, Reads]]:
+def _render_chunk(indices: Sequence[int]) -> list[tuple[str, PagePrint]]:
     from newsgen.render import render_tracked
 
     assert _RENDER_JOB is not None
-    pages, env, staging = _RENDER_JOB
+    pages, env, staging, prints = _RENDER_JOB
     written = []
     for index in indices:
         page = pages[index]
         text, read = render_tracked(page, env)
         staging.write(page.output_path, text)
-        written.append((page.output_path, read))
+        written.append((page.output_path, prints.record(index, page, read)))
     return written

@@ -19,6 +19,7 @@ from urllib.parse import quote, urlsplit
 from slugify import slugify as _slugify
 
 from newsgen.config import SiteConfig
+from newsgen.digests import article_digests
 from newsgen.errors import ContentError, Problem, display_path
 from newsgen.frontmatter import FrontMatter, FrontMatterError, split_front_matter
 from newsgen.links import find_refs
@@ -357,6 +358,9 @@ class Parsed:
     article: Article | None
     warnings: tuple[Problem, ...] = ()
     errors: tuple[Problem, ...] = ()
+    # The article's card and body digests (``digests.article_digests``), taken here, in
+    # the worker that parsed it, rather than in the main process.
+    digests: bytes = b""
 
 
 def read_article(path: Path, config: SiteConfig) -> Parsed:
@@ -394,7 +398,8 @@ def read_article(path: Path, config: SiteConfig) -> Parsed:
         article, warnings = parse_article(text, source, config)
     except ContentError as exc:
         return Parsed(path, info.st_mtime_ns, info.st_size, digest, None, errors=exc.problems)
-    return Parsed(path, info.st_mtime_ns, info.st_size, digest, article, tuple(warnings))
+    return Parsed(path, info.st_mtime_ns, info.st_size, digest, article, tuple(warnings),
+                  digests=article_digests(article))
 
 
 Loaded = tuple[list[Article], list[Problem], list[Problem], dict[Path, Parsed]]

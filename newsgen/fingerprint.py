@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import pickle
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -20,26 +19,14 @@ from typing import Any
 import jinja2
 from jinja2 import meta
 
+from newsgen.digests import DIGEST_SIZE, body_digest, card_digest
 from newsgen.models import ARTICLE_TYPES, Article, Topic
 from newsgen.pages import Page
-from newsgen.reads import BODY_FIELDS
-
-CARD_FIELDS = tuple(f.name for f in dataclasses.fields(Article) if f.name not in BODY_FIELDS)
 
 # What the build cache keeps for each page written: the digest of its structure
 # (``Fingerprints.page``), the URLs of the articles whose cards and whose bodies it showed,
 # and the digest of those (``Fingerprints.reads``).
 PagePrint = tuple[str, tuple[str, ...], tuple[str, ...], str]
-
-
-def card_digest(article: Article) -> bytes:
-    fields = tuple(getattr(article, name) for name in CARD_FIELDS)
-    return hashlib.sha1(pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL)).digest()
-
-
-def body_digest(article: Article) -> bytes:
-    fields = tuple(getattr(article, name) for name in sorted(BODY_FIELDS))
-    return hashlib.sha1(pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL)).digest()
 
 
 class Fingerprints:
@@ -85,6 +72,12 @@ class Fingerprints:
         if known is None:
             known = self._bodies[id(article)] = (article, body_digest(article))
         return known[1]
+
+    def seed(self, article: Article, digests: bytes) -> None:
+        """Take ``article``'s card and body digests as computed where it was parsed
+        (``digests.article_digests``)."""
+        self._cards[id(article)] = (article, digests[:DIGEST_SIZE])
+        self._bodies[id(article)] = (article, digests[DIGEST_SIZE:])
 
     def page(self, page: Page) -> str:
         digest = hashlib.sha1(self.site_key)

@@ -19,7 +19,6 @@ against clean builds.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -38,8 +37,9 @@ from newsgen.cache import (
 )
 from newsgen.config import SiteConfig
 from newsgen.content import Parsed, read_article
+from newsgen.digests import DIGEST_SIZE, article_digests
 from newsgen.errors import display_path
-from newsgen.fingerprint import Fingerprints, PagePrint, body_digest, card_digest
+from newsgen.fingerprint import Fingerprints, PagePrint
 from newsgen.links import local_target, resolve_links, static_files
 from newsgen.models import Article, ArticleGroup, ArticleRef
 from newsgen.output import (
@@ -175,7 +175,7 @@ def _apply(config: SiteConfig, state: CacheState, store: Store, files: FileStats
 
     # Pages that read what changed: an article's card, its body, or both. An article's
     # row digest is its card digest followed by its body digest.
-    digests = {url: card_digest(a) + body_digest(a) for url, a in new_articles.items()}
+    digests = {url: article_digests(a) for url, a in new_articles.items()}
     stored = {url: _stored_digest(store, url) for url in new_articles}
     new_cards = {url for url, digest in digests.items()
                  if digest[:_HALF] != stored[url][:_HALF]}
@@ -255,7 +255,7 @@ def _apply(config: SiteConfig, state: CacheState, store: Store, files: FileStats
     return QuickResult(rendered=len(pages), notices=notices)
 
 
-_HALF = hashlib.sha1().digest_size  # card digest, then body digest
+_HALF = DIGEST_SIZE  # card digest, then body digest
 
 
 def _stored_digest(store: Store, url: str) -> bytes:

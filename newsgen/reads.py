@@ -21,10 +21,8 @@ from typing import Any
 
 import jinja2
 
+from newsgen.digests import BODY_FIELDS
 from newsgen.models import ARTICLE_TYPES, Article, ArticleRef
-
-# Article fields that come from the Markdown body; every other field is the article's card.
-BODY_FIELDS = frozenset({"body_html", "toc", "refs"})
 
 _cards: set[str] = set()
 _bodies: set[str] = set()
