@@ -216,8 +216,8 @@ def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_
                     or not fingerprints.unchanged(previous_pages.get(page.output_path),
                                                   prints[i], by_url)
                     or not staging.keep(page.output_path, published)]
-            rendered = render_pages(pages, todo, env, staging, jobs,
-                                    RenderPrints(fingerprints, prints, by_url))
+            rendered, page_rows = render_pages(pages, todo, env, staging, jobs,
+                                               RenderPrints(fingerprints, prints, by_url))
             for static_dir in (THEME_DIR / "static", config.static_dir):
                 warnings += staging.copy_tree(static_dir, "static", config.root, in_place)
             # The search index is kept or rebuilt from the published folder, and whatever
@@ -252,7 +252,8 @@ def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_
                            or previous_pages[page.output_path] for page in pages}
             try:
                 generation = _save_rows(config, store, previous, records, site, fingerprints,
-                                        pages, page_prints, previous_pages, rendered, blobs={
+                                        pages, page_prints, previous_pages, rendered,
+                                        page_rows, blobs={
                                             "related": (related.key, related.urls),
                                             "outputs": frozenset(staging.current)})
                 save_state(config.cache_dir, CacheState(
@@ -281,10 +282,12 @@ def _save_rows(config: SiteConfig, store: Store | None, previous: Mapping[Path, 
                records: Mapping[Path, Parsed], site: Site,
                fingerprints: Fingerprints, pages: Sequence[Page],
                page_prints: Mapping[str, PagePrint], previous_prints: Mapping[str, PagePrint],
-               rendered: Mapping[str, PagePrint], blobs: Mapping[str, object]) -> str:
+               rendered: Mapping[str, PagePrint], page_rows: Mapping[str, bytes],
+               blobs: Mapping[str, object]) -> str:
     """Bring the cache's rows up to date with this build, writing only what changed
-    (``rendered``: the pages rendered now)."""
-    from newsgen.store import Store
+    (``rendered``: the pages rendered now; ``page_rows``: the rows of those that show
+    articles)."""
+    from newsgen.store import Store, page_row
 
     if store is None:
         store = Store.reset(config.cache_dir)
@@ -308,7 +311,8 @@ def _save_rows(config: SiteConfig, store: Store | None, previous: Mapping[Path, 
                       if stored_articles.get(a.url) != digests[a.url]],
             articles_gone=set(stored_articles) - set(digests),
             as_parsed={id(r.article): path for path, r in records.items() if r.article},
-            pages=[page for page in pages if page.output_path in showing
+            pages=[(page.output_path, page_rows.get(page.output_path) or page_row(page))
+                   for page in pages if page.output_path in showing
                    and (page.output_path in rendered
                         or page.output_path not in stored_pages)],
             pages_gone=stored_pages - showing,
@@ -485,10 +489,12 @@ _RENDER_JOB: tuple[list[Page], jinja2.Environment, Staging, RenderPrints] | None
 
 
 def render_pages(pages: list[Page], todo: Sequence[int], env: jinja2.Environment,
-                 staging: Staging, jobs: int, prints: RenderPrints) -> dict[str, PagePrint]:
+                 staging: Staging, jobs: int, prints: RenderPrints,
+                 ) -> tuple[dict[str, PagePrint], dict[str, bytes]]:
     """Render the pages at ``todo`` into the staging folder, in chunks across processes.
-    Returns the fingerprint of each page rendered, taken in the workers: its structure
-    and the digests of the articles it read (see ``fingerprint``)."""
+    Returns, taken in the workers, the fingerprint of each page rendered (its structure
+    and the digests of the articles it read, see ``fingerprint``), and the cache row of
+    each that shows articles (``store.page_row``)."""
     from newsgen.parallel import map_chunks
     from newsgen.progress import Progress
 
@@ -496,20 +502,25 @@ def render_pages(pages: list[Page], todo: Sequence[int], env: jinja2.Environment
     _RENDER_JOB = (pages, env, staging, prints)
     progress = Progress("Rendering pages", len(todo))
     rendered: dict[str, PagePrint] = {}
+    rows: dict[str, bytes] = {}
     try:
         for written in map_chunks(_render_chunk, todo, jobs):
             # Workers' own bookkeeping stays in their processes: record it here.
-            staging.record([path for path, _ in written])
-            rendered.update(written)
+            staging.record([path for path, _, _ in written])
+            for path, record, row in written:
+                rendered[path] = record
+                if row is not None:
+                    rows[path] = row
             progress.advance(len(written))
     finally:
         _RENDER_JOB = None
         progress.done()
-    return rendered
+    return rendered, rows
 
 
-def _render_chunk(indices: Sequence[int]) -> list[tuple[str, PagePrint]]:
+def _render_chunk(indices: Sequence[int]) -> list[tuple[str, PagePrint, bytes | None]]:
     from newsgen.render import render_tracked
+    from newsgen.store import page_row
 
     assert _RENDER_JOB is not None
     pages, env, staging, prints = _RENDER_JOB
@@ -518,5 +529,8 @@ def _render_chunk(indices: Sequence[int]) -> list[tuple[str, PagePrint]]:
         page = pages[index]
         text, read = render_tracked(page, env)
         staging.write(page.output_path, text)
-        written.append((page.output_path, prints.record(index, page, read)))
+        cards, bodies = read
+        # Pages that show articles are kept as rows for quick builds (see ``quick``).
+        written.append((page.output_path, prints.record(index, page, read),
+                        page_row(page) if cards or bodies else None))
     return written

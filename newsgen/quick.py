@@ -54,7 +54,7 @@ from newsgen.output import (
 from newsgen.page import Page
 from newsgen.render import make_site_env, render_tracked
 from newsgen.search import BUNDLE, index_view
-from newsgen.store import Store, StoreError
+from newsgen.store import Store, StoreError, page_row
 
 # What decides where an article appears: every field the index, the related lists, the
 # listings, archive, feeds and sitemaps read (the rest only shows on the pages).
@@ -242,7 +242,7 @@ def _apply(config: SiteConfig, state: CacheState, store: Store, files: FileStats
                 generation,
                 parsed=[record for record, _ in edited.values()],
                 articles=[(a, digests[url]) for url, a in new_articles.items()],
-                pages=shown,
+                pages=[(page.output_path, page_row(page)) for page in shown],
                 pages_gone=({page.output_path for page in pages}
                             - {page.output_path for page in shown}),
                 prints=page_prints,

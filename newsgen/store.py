@@ -214,13 +214,14 @@ class Store:
               parsed_gone: Iterable[Path] = (),
               articles: Iterable[tuple[Article, bytes]] = (), articles_gone: Iterable[str] = (),
               as_parsed: Mapping[int, Path] | None = None,
-              pages: Iterable[Page] = (), pages_gone: Iterable[str] = (),
+              pages: Iterable[tuple[str, bytes]] = (), pages_gone: Iterable[str] = (),
               groups: Iterable[tuple[ArticleGroup, bytes]] = (), groups_gone: Iterable[str] = (),
               prints: Mapping[str, PagePrint] | None = None, prints_gone: Iterable[str] = (),
               blobs: Mapping[str, object] | None = None) -> None:
         """Apply one build's changes and name the result ``generation``, all or nothing.
-        ``as_parsed``: the articles (by id) that are the very objects parsed from those
-        files (most are): their rows point at the parsed rows instead of repeating them."""
+        ``pages``: output paths with their ``page_row``. ``as_parsed``: the articles (by
+        id) that are the very objects parsed from those files (most are): their rows point
+        at the parsed rows instead of repeating them."""
         db = self._db
         same = as_parsed or {}
 
@@ -237,10 +238,7 @@ class Store:
             db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?, ?)",
                            ((a.url, digest, article_row(a)) for a, digest in articles))
             db.executemany("DELETE FROM articles WHERE url = ?", ((u,) for u in articles_gone))
-            db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?)",
-                           ((page.output_path, _dump_row((page.url, page.template,
-                                                          dict(page.context), page.renderer)))
-                            for page in pages))
+            db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?)", pages)
             db.executemany("DELETE FROM pages WHERE path = ?", ((p,) for p in pages_gone))
             db.executemany("INSERT OR REPLACE INTO groups VALUES (?, ?, ?)",
                            ((g.url, digest, _dump_row(g)) for g, digest in groups))
@@ -318,6 +316,12 @@ class _RowUnpickler(pickle.Unpickler):
     def persistent_load(self, pid: Any) -> Any:
         kind, url = pid
         return self._resolve(url) if kind == "a" else self._load_group(url)
+
+
+def page_row(page: Page) -> bytes:
+    """A planned page's row: its context with articles and groups by reference. Taken
+    by the render worker that rendered the page."""
+    return _dump_row((page.url, page.template, dict(page.context), page.renderer))
 
 
 def _dump_row(value: object) -> bytes:
