@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Sequence
@@ -39,6 +38,8 @@ def map_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int) 
     """
     if jobs <= 1 or len(items) < MIN_PARALLEL:
         return [work(items)]
+    import multiprocessing  # not at the top: a build with nothing to do starts no workers
+
     context = multiprocessing.get_context("fork")
     with context.Pool(jobs, initializer=_leave_signals_to_parent) as pool:
         results = pool.map(work, chunked(items, jobs), chunksize=1)
