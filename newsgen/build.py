@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from newsgen.fingerprint import Fingerprints, PagePrint
     from newsgen.models import Article, Site
     from newsgen.pages import Page
+    from newsgen.related import Entry
     from newsgen.render import Reads
     from newsgen.store import Store
 
@@ -254,7 +255,7 @@ def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_
                 generation = _save_rows(config, store, previous, records, site, fingerprints,
                                         pages, page_prints, previous_pages, rendered,
                                         page_rows, blobs={
-                                            "related": (related.key, related.urls),
+                                            "related": related.blob(),
                                             "outputs": frozenset(staging.current)})
                 save_state(config.cache_dir, CacheState(
                     parse_key=parse_key, store_generation=generation, files=files,
@@ -410,27 +411,40 @@ def _from_state(config: SiteConfig, state: CacheState, started: float, notices: 
 
 class _CachedRelated:
     """Related lists, reused while nothing they are ranked by (URLs, dates, topics, the
-    limit) has changed: a body or summary edit does not recompute them."""
+    limit) has changed: a body or summary edit does not recompute them. When only URLs
+    moved (a headline edit that changes the slug), only the lists the move can change
+    are ranked again (``related.update_related``)."""
 
-    def __init__(self, previous: tuple[str, dict[str, tuple[str, ...]]] | None,
-                 jobs: int) -> None:
-        self.key, self.urls = previous or ("", {})
+    def __init__(self, previous: Any, jobs: int) -> None:
+        self.key: str = ""
+        self.urls: dict[str, tuple[str, ...]] = {}
+        self.entries: dict[str, Entry] = {}
+        if isinstance(previous, tuple) and len(previous) == 3:
+            self.key, self.urls, self.entries = previous
         self.jobs = jobs
+
+    def blob(self) -> tuple[str, dict[str, tuple[str, ...]], dict[str, Entry]]:
+        return self.key, self.urls, self.entries
 
     def __call__(self, articles: Sequence[Article],
                  limit: int) -> Mapping[str, tuple[Article, ...]]:
-        from newsgen.related import related_articles
+        from newsgen.related import moved_urls, ranking_entries, related_articles, update_related
 
+        entries = ranking_entries(articles)
         digest = hashlib.sha1(f"{limit}".encode())
         for article in articles:
-            digest.update(f"\0{article.url}\0{int(article.date.timestamp())}\0"
-                          f"{','.join(sorted(article.topic_slugs))}".encode())
-        key = digest.hexdigest()
+            url, stamp, topics = entries[article.source_path]
+            digest.update(f"\0{url}\0{stamp}\0{','.join(topics)}".encode())
+        key = f"{limit}:{digest.hexdigest()}"
         if key == self.key:
             by_url = {article.url: article for article in articles}
             return {url: tuple(by_url[u] for u in urls) for url, urls in self.urls.items()}
-        result = related_articles(articles, limit, self.jobs)
+        moved = (moved_urls(self.entries, entries)
+                 if self.key.startswith(f"{limit}:") else None)
+        result = (update_related(articles, limit, self.urls, moved) if moved
+                  else related_articles(articles, limit, self.jobs))
         self.key = key
+        self.entries = entries
         self.urls = {url: tuple(a.url for a in items) for url, items in result.items()}
         return result
 

@@ -17,7 +17,7 @@ import bisect
 import heapq
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -63,6 +63,65 @@ def related_articles(articles: Sequence[Article], limit: int,
         _JOB = None
     return {article.url: tuple(articles[j] for j in ids)
             for article, ids in zip(articles, ranked, strict=True) if ids}
+
+
+# What a ranking reads of an article, by source file: its URL (the last tie-break), its
+# timestamp and its topic slugs.
+Entry = tuple[str, int, tuple[str, ...]]
+
+
+def ranking_entries(articles: Sequence[Article]) -> dict[str, Entry]:
+    return {a.source_path: (a.url, int(a.date.timestamp()), tuple(sorted(a.topic_slugs)))
+            for a in articles}
+
+
+def moved_urls(old: Mapping[str, Entry], new: Mapping[str, Entry]) -> dict[str, str] | None:
+    """Old URL → new URL of the articles whose URL alone changed (a headline edit moves
+    its slug), when that is all that changed for the ranking; else None."""
+    if old.keys() != new.keys():
+        return None
+    moved = {}
+    for path, (url, stamp, topics) in new.items():
+        old_url, old_stamp, old_topics = old[path]
+        if (old_stamp, old_topics) != (stamp, topics):
+            return None
+        if old_url != url:
+            moved[old_url] = url
+    return moved
+
+
+def update_related(articles: Sequence[Article], limit: int,
+                   previous: Mapping[str, Sequence[str]], moved: Mapping[str, str],
+                   ) -> dict[str, tuple[Article, ...]]:
+    """``related_articles`` after the articles in ``moved`` (old URL → new URL) changed
+    URL and nothing else (``moved_urls``), from the ``previous`` lists (URLs, old ones).
+
+    A URL only breaks ties: a moved article's key changes against just those with the
+    same score, distance and timestamp. So a list none of whose members is timestamped
+    like a moved article (which rules out holding one) is the same list: a moved article
+    it lacks ranked below its last member and still does, as they cannot tie. The other
+    lists are ranked again. Scores are unchanged: no topic, date or article changed.
+    """
+    by_url = {article.url: article for article in articles}
+    moved_stamps = {int(by_url[url].date.timestamp()) for url in moved.values()}
+    kept: dict[str, tuple[Article, ...]] = {}
+    again: list[str] = []
+    for old_url, members in previous.items():
+        url = moved.get(old_url, old_url)
+        current = [by_url[moved.get(m, m)] for m in members]
+        if any(int(a.date.timestamp()) in moved_stamps for a in current):
+            again.append(url)
+        else:
+            kept[url] = tuple(current)
+    if again:
+        index = _build_index(articles)
+        containing: dict[frozenset[str], int] = {}
+        for url in again:
+            ids = _top_related(index.ids[url], index, limit, containing)
+            if ids:
+                kept[url] = tuple(articles[j] for j in ids)
+    # In the order related_articles gives.
+    return {a.url: kept[a.url] for a in articles if a.url in kept}
 
 
 # What forked workers inherit: the index and the limit.

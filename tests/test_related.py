@@ -122,3 +122,49 @@ def test_worker_processes_rank_exactly_as_one_process() -> None:
     assert {u: [a.url for a in v] for u, v in two.items()} == \
         {u: [a.url for a in v] for u, v in one.items()}
     assert len(one) == 400
+
+
+# Few distinct days: many articles share a timestamp, so URLs decide ties.
+tied_corpora = st.lists(
+    st.tuples(st.integers(0, 4), st.lists(st.sampled_from(TOPICS[:4]), min_size=1,
+                                          max_size=3, unique=True)),
+    min_size=2, max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(corpus=tied_corpora, limit=st.integers(1, 5), data=st.data())
+def test_lists_updated_after_urls_moved_match_a_full_ranking(
+        corpus: list[tuple[int, list[str]]], limit: int, data: st.DataObject) -> None:
+    """A headline edit that moves an article's URL re-ranks only the lists the move can
+    change; the result is the ranking of the whole site from scratch."""
+    import dataclasses
+
+    before = [make(f"a{n:03d}", day, *topics) for n, (day, topics) in enumerate(corpus)]
+    which = data.draw(st.sets(st.integers(0, len(before) - 1), min_size=1, max_size=3))
+    # New URLs sort anywhere among the old ones: before, between or after them.
+    after = [dataclasses.replace(a, url=f"/{data.draw(st.sampled_from('0aAz'))}{a.slug}-x/")
+             if i in which else a for i, a in enumerate(before)]
+    previous = {url: tuple(a.url for a in items)
+                for url, items in related_articles(before, limit).items()}
+    moved = related.moved_urls(related.ranking_entries(before),
+                               related.ranking_entries(after))
+    assert moved == {before[i].url: after[i].url for i in which}
+    updated = related.update_related(after, limit, previous, moved)
+    expected = related_articles(after, limit)
+    assert {u: [a.url for a in v] for u, v in updated.items()} == \
+        {u: [a.url for a in v] for u, v in expected.items()}
+    assert list(updated) == list(expected)
+
+
+def test_moved_urls_is_none_when_more_than_urls_changed() -> None:
+    import dataclasses
+
+    a, b = make("a", 1, "x"), make("b", 2, "x")
+    entries = related.ranking_entries([a, b])
+    redated = related.ranking_entries([dataclasses.replace(a, date=START), b])
+    retopiced = related.ranking_entries([a, dataclasses.replace(b, topics=(Tag("y", "y"),))])
+    assert related.moved_urls(entries, redated) is None
+    assert related.moved_urls(entries, retopiced) is None
+    assert related.moved_urls(entries, related.ranking_entries([a])) is None
+    assert related.moved_urls(entries, entries) == {}
