@@ -38,13 +38,21 @@ def map_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int) 
     """
     if jobs <= 1 or len(items) < MIN_PARALLEL:
         return [work(items)]
+    import gc
     import multiprocessing  # not at the top: a build with nothing to do starts no workers
 
     context = multiprocessing.get_context("fork")
-    with context.Pool(jobs, initializer=_leave_signals_to_parent) as pool:
-        results = pool.map(work, chunked(items, jobs), chunksize=1)
-        pool.close()
-        pool.join()
+    # The objects alive now (the site, its articles and pages) are shared with the
+    # workers by fork, copy on write. Frozen, the garbage collector leaves them alone
+    # in the workers: its passes would write to every one and so copy all their memory.
+    gc.freeze()
+    try:
+        with context.Pool(jobs, initializer=_leave_signals_to_parent) as pool:
+            results = pool.map(work, chunked(items, jobs), chunksize=1)
+            pool.close()
+            pool.join()
+    finally:
+        gc.unfreeze()
     return results
 
 
