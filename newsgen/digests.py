@@ -17,7 +17,7 @@ from newsgen.models import Article
 # Article fields that come from the Markdown body; every other field is the article's card.
 BODY_FIELDS = frozenset({"body_html", "toc", "refs"})
 CARD_FIELDS = tuple(f.name for f in dataclasses.fields(Article) if f.name not in BODY_FIELDS)
-_BODY_ORDER = tuple(sorted(BODY_FIELDS))
+_BODY_REST = tuple(sorted(BODY_FIELDS - {"body_html"}))
 DIGEST_SIZE = hashlib.sha1().digest_size
 
 
@@ -27,8 +27,12 @@ def card_digest(article: Article) -> bytes:
 
 
 def body_digest(article: Article) -> bytes:
-    fields = tuple(getattr(article, name) for name in _BODY_ORDER)
-    return hashlib.sha1(pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL)).digest()
+    # The HTML is encoded rather than pickled: pickling a str keeps a UTF-8 copy of it
+    # inside the string (see ``Article.__reduce__``).
+    digest = hashlib.sha1(article.body_html.encode("utf-8", "surrogatepass") + b"\0")
+    digest.update(pickle.dumps(tuple(getattr(article, name) for name in _BODY_REST),
+                               protocol=pickle.HIGHEST_PROTOCOL))
+    return digest.digest()
 
 
 def article_digests(article: Article) -> bytes:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from functools import cached_property
+from operator import attrgetter
 from typing import Any, ClassVar, NamedTuple
 
 from newsgen.config import SiteConfig
@@ -95,6 +96,27 @@ class Article:
     @property
     def source_page(self) -> str | None:
         return f"/sources/{self.source_slug}/" if self.source_slug else None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Articles are pickled to leave the workers and into the build cache. This is
+        # faster than the generic state of slotted dataclasses, and the body goes as
+        # UTF-8 bytes: pickling a str makes CPython keep its UTF-8 form inside the
+        # string, a second copy of every body in memory (~55 MB at 10,000 articles)
+        # once a cold build had written the cache.
+        return (_unpickle_article, (self.body_html.encode("utf-8", "surrogatepass"),
+                                    _pickled_fields(self)))
+
+
+def _unpickle_article(body: bytes, values: tuple[Any, ...]) -> Article:
+    article = object.__new__(Article)
+    object.__setattr__(article, "body_html", body.decode("utf-8", "surrogatepass"))
+    for name, value in zip(_PICKLED_FIELDS, values, strict=True):
+        object.__setattr__(article, name, value)
+    return article
+
+
+_PICKLED_FIELDS = tuple(f.name for f in fields(Article) if f.name != "body_html")
+_pickled_fields = attrgetter(*_PICKLED_FIELDS)
 
 
 class ArticleRef:
