@@ -44,8 +44,13 @@ def _converter() -> markdown.Markdown:
     # Imported lazily: builds that convert nothing should not pay for the import.
     import markdown
 
-    return markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS,
-                             output_format="html")
+    from newsgen import fastinline
+
+    converter = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS,
+                                  output_format="html")
+    # Same output, inline stage about twice as fast (see fastinline); stock if unsupported.
+    fastinline.install(converter)
+    return converter
 
 
 ENGINES = ("markdown", "commonmark")
