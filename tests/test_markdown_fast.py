@@ -1,6 +1,7 @@
-"""newsgen.fastinline: the inline stage that skips pattern attempts which cannot match
-gives exactly what stock Python-Markdown gives: the same HTML, byte for byte, and the
-same table-of-contents tokens."""
+"""newsgen.fastblocks and fastinline: Python-Markdown's block parser and inline stage
+skipping the work that cannot change a body (a processor or pattern that cannot match)
+give exactly what stock Python-Markdown gives: the same HTML, byte for byte, and the same
+table-of-contents tokens."""
 
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ import markdown
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from markdown import inlinepatterns, treeprocessors
+from markdown import blockparser, blockprocessors, inlinepatterns, treeprocessors
 
-from newsgen import fastinline, markup
+from newsgen import fastblocks, fastinline, markup
 from newsgen.frontmatter import FrontMatterError, split_front_matter
 
 from conftest import REPO
@@ -32,6 +33,7 @@ def stock_converter(extensions: list[str] | None = None) -> markdown.Markdown:
 
 def fast_converter(extensions: list[str] | None = None) -> markdown.Markdown:
     converter = stock_converter(extensions)
+    assert fastblocks.install(converter)
     assert fastinline.install(converter)
     return converter
 
@@ -94,6 +96,7 @@ def test_the_repository_articles_convert_as_with_stock_markdown(path: Path) -> N
 def test_the_site_converter_is_the_fast_one() -> None:
     inline = markup._converter().treeprocessors["inline"]
     assert type(inline) is fastinline.FastInlineProcessor
+    assert type(markup._converter().parser) is fastblocks.FastBlockParser
     converted = markup.convert_markdown("A [link](/x), *em* &amp; `code`.\n\n## Part\n")
     assert (converted.html, converted.toc_tokens) == convert(
         STOCK, "A [link](/x), *em* &amp; `code`.\n\n## Part\n")
@@ -104,6 +107,17 @@ def test_every_stock_pattern_is_known_so_the_fast_path_applies() -> None:
     # with a new Markdown whose expressions changed, update NEEDS.
     for name, _ in priorities(FAST.inlinePatterns):
         assert fastinline.needs_of(FAST.inlinePatterns[name]) is not None, name
+
+
+# Block processors that take any block, or test with a cheap look at its start.
+ALWAYS_ASKED = {"markdown_block", "empty", "indent", "defindent", "code", "olist", "ulist",
+                "paragraph"}
+
+
+def test_every_searching_block_processor_is_known_so_the_fast_path_applies() -> None:
+    for name, _ in priorities(FAST.parser.blockprocessors):
+        needs = fastblocks.needs_of(FAST.parser.blockprocessors[name])
+        assert (needs is None) == (name in ALWAYS_ASKED), name
 
 
 # --- (b) generated Markdown made of what the patterns look for --------------------------
@@ -127,6 +141,12 @@ PIECES = [
     # abbreviations of words inside constructs: found in text, not in what a pattern took
     "amp", "\n*[amp]: Ampersand\n", "\n*[code]: C\n", "\n*[org]: O\n", "\n*[b]: B\n",
     "\n<div markdown=\"1\">*in*</div>\n", "\x02", "\x03", "klzzwxh:0001",
+    # block starts and line starts the block processors look for
+    "\n\nTitle\n=====\n", "\n\nTitle\n-----\n", "\n# ", "\n#", "#", " #\n", "\n===\n",
+    "\n---", "\n- - -\n", "\n___\n", "\n* * *\n", "\n\n<div>\nraw *x*\n</div>\n\n",
+    "\n<!-- c -->\n", "\n```", "\n~~~\n",
+    "\n>", "\n: ", ":", "|", "\n|", "| x |\n", "\n|---|\n", "]:", "\n[x]: /y\n", "*[",
+    "\n*[x]: X\n", "[^", "\n[^2]: Two.\n", "\n    ", "\n\t", "\n\n\n",
 ]
 
 GENERATED = settings(max_examples=400, deadline=None, derandomize=IN_CI,
@@ -265,3 +285,83 @@ def test_it_takes_the_stock_place() -> None:
     assert sorted(priorities(FAST.treeprocessors)) == sorted(priorities(STOCK.treeprocessors))
     assert (FAST.treeprocessors.get_index_for_name("inline")
             == STOCK.treeprocessors.get_index_for_name("inline"))
+
+
+# --- the block stage ----------------------------------------------------------------------
+
+
+class Note(blockprocessors.BlockProcessor):
+    """Blocks starting with "NOTE:", which no listed processor looks for."""
+
+    def test(self, parent: etree.Element, block: str) -> bool:
+        return block.startswith("NOTE:")
+
+    def run(self, parent: etree.Element, blocks: list[str]) -> None:
+        aside = etree.SubElement(parent, "aside")
+        aside.text = blocks.pop(0)[5:].strip()
+
+
+class NoHeadings(blockprocessors.HashHeaderProcessor):
+    """A subclass of a listed processor: not known, since it may answer otherwise."""
+
+    def test(self, parent: etree.Element, block: str) -> bool:
+        return False
+
+
+NOTE_TEXT = "Intro.\n\nNOTE: checked *twice*\n\n# Heading\n\n- NOTE: in a list\n"
+
+
+def with_blocks(converter: markdown.Markdown) -> markdown.Markdown:
+    # Above and below the listed processors; and the hash-header one replaced.
+    converter.parser.blockprocessors.register(Note(converter.parser), "note", 72)
+    converter.parser.blockprocessors.register(Note(converter.parser), "note-late", 12)
+    converter.parser.blockprocessors.register(NoHeadings(converter.parser), "hashheader", 70)
+    return converter
+
+
+def test_a_block_processor_it_does_not_know_is_asked() -> None:
+    stock, fast = stock_converter(), fast_converter()
+    assert_same(NOTE_TEXT, stock, fast)  # before: the processors are read per document
+    with_blocks(stock), with_blocks(fast)
+    assert fastblocks.needs_of(fast.parser.blockprocessors["note"]) is None
+    assert fastblocks.needs_of(fast.parser.blockprocessors["hashheader"]) is None
+    html, _ = convert(fast, NOTE_TEXT)
+    assert html.count("<aside>") == 2 and "<em>twice</em>" in html
+    assert "<h2" not in html and "# Heading" in html
+    assert_same(NOTE_TEXT, stock, fast)
+
+
+def test_a_listed_processor_whose_code_differs_is_not_known(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    quote = FAST.parser.blockprocessors["quote"]
+    assert fastblocks.needs_of(quote) == (">",)
+
+    def test(self: object, parent: etree.Element, block: str) -> bool:
+        return block.startswith("%")
+
+    monkeypatch.setattr(blockprocessors.BlockQuoteProcessor, "test", test)
+    assert fastblocks.needs_of(quote) is None
+    monkeypatch.undo()
+    monkeypatch.setattr(quote, "RE", re.compile(r"(^|\n)[ ]{0,3}%[ ]?(.*)"))
+    assert fastblocks.needs_of(quote) is None
+
+
+def test_it_keeps_the_stock_parser_when_its_loop_differs(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert fastblocks.supported()
+
+    def other_loop(self: object, parent: etree.Element, blocks: list[str]) -> None:
+        blocks.clear()
+
+    monkeypatch.setattr(blockparser.BlockParser, "parseBlocks", other_loop)
+    assert not fastblocks.supported()
+    converter = stock_converter()
+    assert not fastblocks.install(converter)
+    assert type(converter.parser) is blockparser.BlockParser
+
+
+@settings(GENERATED, max_examples=200)
+@given(documents([*PIECES[60:], "NOTE: ", "\n\nNOTE: x", "# "], 30))
+def test_generated_markdown_with_unknown_block_processors(text: str) -> None:
+    assert_same(text, with_blocks(stock_converter()), with_blocks(fast_converter()))
+
