@@ -44,12 +44,13 @@ def _converter() -> markdown.Markdown:
     # Imported lazily: builds that convert nothing should not pay for the import.
     import markdown
 
-    from newsgen import fastblocks, fastinline
+    from newsgen import fastblocks, fastinline, fastprep
 
     converter = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS,
                                   output_format="html")
     # The same output, faster: the stages skip the work that cannot change a body (see
-    # fastblocks, fastinline); each leaves stock in place where unsupported.
+    # fastprep, fastblocks, fastinline); each leaves stock in place where unsupported.
+    fastprep.install(converter)
     fastblocks.install(converter)
     fastinline.install(converter)
     return converter

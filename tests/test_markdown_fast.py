@@ -1,7 +1,8 @@
-"""newsgen.fastblocks and fastinline: Python-Markdown's block parser and inline stage
-skipping the work that cannot change a body (a processor or pattern that cannot match)
-give exactly what stock Python-Markdown gives: the same HTML, byte for byte, and the same
-table-of-contents tokens."""
+"""newsgen.fastprep, fastblocks and fastinline: Python-Markdown's preprocessors, block
+parser and inline stage skipping the work that cannot change a body (a pass over a text
+without what it looks for, a processor or pattern that cannot match) give exactly what
+stock Python-Markdown gives: the same HTML, byte for byte, and the same table-of-contents
+tokens."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown import blockparser, blockprocessors, inlinepatterns, treeprocessors
 
-from newsgen import fastblocks, fastinline, markup
+from newsgen import fastblocks, fastinline, fastprep, markup
 from newsgen.frontmatter import FrontMatterError, split_front_matter
 
 from conftest import REPO
@@ -33,6 +34,7 @@ def stock_converter(extensions: list[str] | None = None) -> markdown.Markdown:
 
 def fast_converter(extensions: list[str] | None = None) -> markdown.Markdown:
     converter = stock_converter(extensions)
+    assert fastprep.install(converter) == 2  # html_block, fenced_code_block
     assert fastblocks.install(converter)
     assert fastinline.install(converter)
     return converter
@@ -365,3 +367,44 @@ def test_it_keeps_the_stock_parser_when_its_loop_differs(
 def test_generated_markdown_with_unknown_block_processors(text: str) -> None:
     assert_same(text, with_blocks(stock_converter()), with_blocks(fast_converter()))
 
+
+# --- the preprocessors ---------------------------------------------------------------------
+
+
+def test_the_preprocessors_that_read_the_whole_body_are_known() -> None:
+    skipping = {name for name, _ in priorities(FAST.preprocessors)
+                if "run" in vars(FAST.preprocessors[name])}
+    assert skipping == {"html_block", "fenced_code_block"}
+    assert fastprep.install(FAST) == 0  # once is enough
+
+
+@pytest.mark.parametrize("text", [
+    "Plain text.\n\nMore.", "A <b>tag</b>.", "<div>\nblock\n</div>\n\nafter", "AT&T",
+    "&amp;", "```\ncode\n```", "~~~\ncode\n~~~\n", "``not a fence``", "a\n```py\nx\n```\n",
+])
+def test_a_first_conversion_and_later_ones_convert_as_stock(text: str) -> None:
+    # The fenced-code preprocessor's first run sets itself up: it is never skipped.
+    stock, fast = stock_converter(), fast_converter()
+    assert_same("Plain text.", stock, fast)
+    assert_same(text, stock, fast)
+    stock, fast = stock_converter(), fast_converter()
+    assert_same(text, stock, fast)
+
+
+def test_a_preprocessor_whose_code_differs_is_not_known(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from markdown.extensions import fenced_code
+
+    converter = stock_converter()
+    fenced = converter.preprocessors["fenced_code_block"]
+    assert fastprep.known_of(fenced) is not None
+
+    def run(self: object, lines: list[str]) -> list[str]:
+        return [line.replace("~", "`") for line in lines]
+
+    monkeypatch.setattr(fenced_code.FencedBlockPreprocessor, "run", run)
+    assert fastprep.known_of(fenced) is None
+    monkeypatch.undo()
+    monkeypatch.setattr(fenced, "FENCED_BLOCK_RE", re.compile(r"^(?P<fence>%{3,})", re.M))
+    assert fastprep.known_of(fenced) is None
+    assert fastprep.install(converter) == 1
