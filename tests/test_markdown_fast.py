@@ -32,11 +32,21 @@ def stock_converter(extensions: list[str] | None = None) -> markdown.Markdown:
                              extension_configs=markup.EXTENSION_CONFIGS, output_format="html")
 
 
+# The tables were read from this Markdown. With another, newsgen falls back to stock
+# wherever the code differs (which the differential tests below still check), and the
+# tests that the fast paths apply are skipped: update the tables for it.
+TABLES_READ_FROM = (3, 11)
+tables_version = pytest.mark.skipif(
+    tuple(markdown.__version_info__[:2]) != TABLES_READ_FROM,
+    reason=f"fast-path tables were read from markdown {TABLES_READ_FROM}")
+
+
 def fast_converter(extensions: list[str] | None = None) -> markdown.Markdown:
     converter = stock_converter(extensions)
-    assert fastprep.install(converter) == 2  # html_block, fenced_code_block
-    assert fastblocks.install(converter)
-    assert fastinline.install(converter)
+    installed = (fastprep.install(converter), fastblocks.install(converter),
+                 fastinline.install(converter))
+    if tuple(markdown.__version_info__[:2]) == TABLES_READ_FROM:
+        assert installed == (2, True, True)  # html_block and fenced_code_block, blocks, inline
     return converter
 
 
@@ -95,6 +105,7 @@ def test_the_repository_articles_convert_as_with_stock_markdown(path: Path) -> N
         assert_same(text)
 
 
+@tables_version
 def test_the_site_converter_is_the_fast_one() -> None:
     inline = markup._converter().treeprocessors["inline"]
     assert type(inline) is fastinline.FastInlineProcessor
@@ -104,6 +115,7 @@ def test_the_site_converter_is_the_fast_one() -> None:
         STOCK, "A [link](/x), *em* &amp; `code`.\n\n## Part\n")
 
 
+@tables_version
 def test_every_stock_pattern_is_known_so_the_fast_path_applies() -> None:
     # Not correctness (an unknown pattern is tried, as by stock) but the point of it all:
     # with a new Markdown whose expressions changed, update NEEDS.
@@ -116,6 +128,7 @@ ALWAYS_ASKED = {"markdown_block", "empty", "indent", "defindent", "code", "olist
                 "paragraph"}
 
 
+@tables_version
 def test_every_searching_block_processor_is_known_so_the_fast_path_applies() -> None:
     for name, _ in priorities(FAST.parser.blockprocessors):
         needs = fastblocks.needs_of(FAST.parser.blockprocessors[name])
@@ -371,6 +384,7 @@ def test_generated_markdown_with_unknown_block_processors(text: str) -> None:
 # --- the preprocessors ---------------------------------------------------------------------
 
 
+@tables_version
 def test_the_preprocessors_that_read_the_whole_body_are_known() -> None:
     skipping = {name for name, _ in priorities(FAST.preprocessors)
                 if "run" in vars(FAST.preprocessors[name])}
