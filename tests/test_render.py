@@ -1,0 +1,84 @@
+"""The site's Jinja environment renders what a plain Jinja environment renders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pytest
+from markupsafe import Markup
+
+from newsgen import render
+from newsgen.models import Chrome
+from newsgen.render import make_site_env
+
+from conftest import site_config, write_files
+
+SOURCE = """\
+{% macro m(x) %}<b>{{ x }}</b>{% endmacro %}
+{% set captured %}{{ s }}{{ n }}{% endset %}
+{{ s }}|{{ sub }}|{{ mark }}|{{ n }}|{{ f }}|{{ html }}|{{ nothing }}|{{ m(s) }}
+{{ captured }}|{{ captured | length }}|{{ s ~ mark }}|{{ s | e }}|{{ s | upper }}
+{% filter upper %}{{ s }}{% endfilter %}|{% autoescape false %}{{ s }}{% endautoescape %}
+{% autoescape true %}{{ s }}{% endautoescape %}|{{ [s, mark] | join(', ') }}
+"""
+
+
+class HasHtml:
+    def __html__(self) -> str:
+        return "<em>already safe</em>"
+
+
+class Sub(str):
+    pass
+
+
+VALUES: dict[str, Any] = {
+    "s": "<a href=\"x\" title='y'>Tom & Jerry é \u2028</a>", "sub": Sub("<sub & 'q'>"),
+    "mark": Markup("<i>ok</i>"), "n": 3, "f": 1.5, "html": HasHtml(), "nothing": None,
+}
+
+
+def plain_twin(env: jinja2.Environment) -> jinja2.Environment:
+    """A jinja2.Environment with the same options, filters, tests and globals."""
+    twin = jinja2.Environment(loader=env.loader, autoescape=env.autoescape,
+                              undefined=env.undefined, trim_blocks=True, lstrip_blocks=True,
+                              keep_trailing_newline=True)
+    twin.filters.update(env.filters)
+    twin.tests.update(env.tests)
+    twin.globals.update(env.globals)
+    return twin
+
+
+@pytest.fixture
+def envs(tmp_path: Path) -> tuple[jinja2.Environment, jinja2.Environment]:
+    write_files(tmp_path, {"templates/t.html": SOURCE, "templates/t.txt": SOURCE,
+                           "templates/u.html": "{{ undefined_name }}"})
+    env = make_site_env(site_config(tmp_path), Chrome((), {}))
+    return env, plain_twin(env)
+
+
+@pytest.mark.parametrize("name", ["t.html", "t.txt"])
+def test_output_is_escaped_as_jinja_escapes_it(envs, name: str) -> None:
+    env, twin = envs
+    ours = env.get_template(name).render(**VALUES)
+    assert ours == twin.get_template(name).render(**VALUES)
+    if name == "t.html":
+        assert "Tom &amp; Jerry" in ours and "<i>ok</i>" in ours
+        if render._ESCAPE_INNER is not None:  # the fast escaping is in use
+            namespace = env.get_template(name).root_render_func.__globals__
+            assert namespace["escape"] is render._escape_output
+    else:
+        assert "Tom & Jerry" in ours
+
+
+def test_templates_from_strings_escape_the_same(envs) -> None:
+    env, twin = envs
+    assert env.from_string(SOURCE).render(**VALUES) == twin.from_string(SOURCE).render(**VALUES)
+
+
+def test_undefined_output_still_fails(envs) -> None:
+    env, _ = envs
+    with pytest.raises(jinja2.UndefinedError):
+        env.get_template("u.html").render()
