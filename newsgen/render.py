@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable, MutableMapping
+from datetime import datetime
 from email.utils import format_datetime
 from pathlib import Path
 from types import CodeType
@@ -71,6 +72,27 @@ class SiteEnvironment(TrackingEnvironment):
     template_class = SiteTemplate
 
 
+def per_datetime(function: Callable[[datetime], str]) -> Callable[[Any], str]:
+    """A date filter that computes ``function`` once per datetime object of the build.
+
+    The same dates show on many pages (an article's date on its page, its cards and feed
+    entries), through the same ``datetime`` objects: the articles'. A datetime is
+    immutable, so its text is kept by identity, with the object kept alive so that its
+    ``id`` is not reused. Anything else is passed to ``function`` every time.
+    """
+    memo: dict[int, tuple[datetime, str]] = {}
+
+    def memoized(moment: Any) -> str:
+        if type(moment) is not datetime:
+            return function(moment)
+        known = memo.get(id(moment))
+        if known is None:
+            known = memo[id(moment)] = (moment, function(moment))
+        return known[1]
+
+    return memoized
+
+
 def template_dirs(site_templates: Path) -> list[Path]:
     """Where templates are looked up: the site's own folder first, then the theme."""
     return [site_templates, THEME_DIR / "templates"]
@@ -121,12 +143,12 @@ def make_site_env(config: SiteConfig, site_chrome: Chrome,
         url=url,
         absolute_url=config.absolute_url,
         absolute_link=config.absolute_link,
-        isoformat=lambda d: d.isoformat(timespec="seconds"),
+        isoformat=per_datetime(lambda d: d.isoformat(timespec="seconds")),
         rfc822=lambda d: format_datetime(d),
-        display_date=display_date,
+        display_date=per_datetime(display_date),
         display_day=lambda d: f"{d:%A}, {d.day} {d:%B}",
         display_month=lambda d: f"{d:%B %Y}",
-        display_time=lambda d: f"{d.hour:02d}:{d.minute:02d}",
+        display_time=per_datetime(lambda d: f"{d.hour:02d}:{d.minute:02d}"),
         topic_url=lambda slug: f"/topics/{slug}/",
         author_url=lambda slug: f"/authors/{slug}/",
         feed_content=feed_content,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -82,3 +83,19 @@ def test_undefined_output_still_fails(envs) -> None:
     env, _ = envs
     with pytest.raises(jinja2.UndefinedError):
         env.get_template("u.html").render()
+
+
+def test_date_filters_tell_equal_moments_in_other_zones_apart(envs) -> None:
+    """The date filters keep their text per datetime object: two datetimes that are equal
+    (the same instant) in different zones still show their own date and time."""
+    env, twin = envs
+    source = "{{ a | isoformat }} {{ b | isoformat }} {{ a | display_time }} " \
+             "{{ b | display_time }} {{ a | display_date }} {{ b | display_date }}"
+    a = datetime(2024, 1, 2, 23, 30, tzinfo=UTC)
+    b = a.astimezone(timezone(timedelta(hours=7)))
+    assert a == b
+    for _ in range(2):
+        ours = env.from_string(source).render(a=a, b=b)
+        assert ours == twin.from_string(source).render(a=a, b=b)
+    assert ours == ("2024-01-02T23:30:00+00:00 2024-01-03T06:30:00+07:00 23:30 06:30 "
+                    "2 January 2024 3 January 2024")
