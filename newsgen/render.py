@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable, MutableMapping
+from collections import ChainMap
+from collections.abc import Callable, Iterator, KeysView, Mapping, MutableMapping
 from datetime import datetime
 from email.utils import format_datetime
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 
 import jinja2
 import markupsafe
+from jinja2.runtime import Context, new_context
 from markupsafe import Markup
 
 from newsgen import __version__
@@ -49,13 +51,42 @@ def _escape_output(value: Any) -> str:
     return markupsafe.escape(value)
 
 
+class TemplateGlobals(ChainMap[str, Any]):
+    """A template's globals as Jinja keeps them: its own over the environment's, which it
+    sees live. Jinja reads them whole for every render, include and import (it copies them
+    into the new context and takes their keys), which a ChainMap does key by key in
+    Python, with a KeyError for each key the template's own map lacks; here such reads go
+    through one merged dict, made in C."""
+
+    def flat(self) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        for mapping in reversed(self.maps):
+            merged.update(mapping)
+        return merged
+
+    def keys(self) -> KeysView[str]:
+        return self.flat().keys()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.flat())
+
+
 class SiteTemplate(jinja2.Template):
-    """A template whose ``{{ ... }}`` outputs are escaped by ``_escape_output``.
+    """A template whose ``{{ ... }}`` outputs are escaped by ``_escape_output``, and whose
+    contexts are made from its globals flattened (see ``TemplateGlobals``).
 
     The code Jinja compiles a template to escapes an output with the name ``escape`` of
     the template's module, and uses that name for nothing else: bound to a function that
     returns the same text, the template renders the same bytes.
     """
+
+    def new_context(self, vars: dict[str, Any] | None = None, shared: bool = False,
+                    locals: Mapping[str, Any] | None = None) -> Context:
+        template_globals = self.globals
+        if isinstance(template_globals, TemplateGlobals):
+            template_globals = template_globals.flat()
+        return new_context(self.environment, self.name, self.blocks, vars, shared,
+                           template_globals, locals)
 
     @classmethod
     def from_code(cls, environment: jinja2.Environment, code: CodeType,
@@ -70,6 +101,9 @@ class SiteTemplate(jinja2.Template):
 
 class SiteEnvironment(TrackingEnvironment):
     template_class = SiteTemplate
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return TemplateGlobals({} if d is None else d, self.globals)
 
 
 def per_datetime(function: Callable[[datetime], str]) -> Callable[[Any], str]:

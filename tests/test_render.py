@@ -26,6 +26,14 @@ SOURCE = """\
 """
 
 
+GLOBALS = """\
+{% from "g_macro.html" import shown %}
+{{ own }}|{{ late }}|{{ config.title }}|{{ newsgen_version is defined }}|{{ shown() }}
+{% include "g_include.html" %}
+"""
+G_MACRO = "{% macro shown() %}{{ late }} {{ own is defined }}{% endmacro %}"
+
+
 class HasHtml:
     def __html__(self) -> str:
         return "<em>already safe</em>"
@@ -55,7 +63,9 @@ def plain_twin(env: jinja2.Environment) -> jinja2.Environment:
 @pytest.fixture
 def envs(tmp_path: Path) -> tuple[jinja2.Environment, jinja2.Environment]:
     write_files(tmp_path, {"templates/t.html": SOURCE, "templates/t.txt": SOURCE,
-                           "templates/u.html": "{{ undefined_name }}"})
+                           "templates/u.html": "{{ undefined_name }}",
+                           "templates/g.html": GLOBALS, "templates/g_macro.html": G_MACRO,
+                           "templates/g_include.html": "{{ own }}, {{ late }}"})
     env = make_site_env(site_config(tmp_path), Chrome((), {}))
     return env, plain_twin(env)
 
@@ -99,3 +109,20 @@ def test_date_filters_tell_equal_moments_in_other_zones_apart(envs) -> None:
         assert ours == twin.from_string(source).render(a=a, b=b)
     assert ours == ("2024-01-02T23:30:00+00:00 2024-01-03T06:30:00+07:00 23:30 06:30 "
                     "2 January 2024 3 January 2024")
+
+
+def test_template_globals_are_jinjas(envs) -> None:
+    """Template-level globals come before the environment's, which templates see live,
+    in templates, imports and includes."""
+    rendered = []
+    for env in envs:
+        template = env.get_template("g.html", globals={"own": "own value"})
+        env.globals["late"] = "set after loading"
+        rendered.append(template.render())
+        assert dict(template.globals) == {**env.globals, "own": "own value"}
+        assert list(template.globals) == list({**env.globals, "own": "own value"})
+        assert "own" in template.globals and len(template.globals) == len(env.globals) + 1
+        env.globals["late"] = "changed"
+        rendered.append(template.render())
+    assert rendered[:2] == rendered[2:]
+    assert "set after loading" in rendered[0] and "changed" in rendered[1]
