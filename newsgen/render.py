@@ -158,8 +158,11 @@ def make_site_env(config: SiteConfig, site_chrome: Chrome,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        # A build loads each template once: no need to stat its file at every include.
+        # A build loads each template once: no need to stat its file at every include,
+        # nor to keep the loaded ones in an LRU cache (Python code at every include,
+        # extends and import) rather than a dict.
         auto_reload=False,
+        cache_size=-1,
     )
     base_path = config.base_path
 
