@@ -43,11 +43,17 @@ _ESCAPE_INNER = _escape_inner_or_none()
 
 
 def _escape_output(value: Any) -> str:
-    """``markupsafe.escape`` as autoescaping uses it on ``{{ value }}``: a string without
-    the ``Markup`` around it, which costs more than the escaping (two Python calls and an
-    AttributeError), since the compiled template only joins the outputs into its text."""
-    if type(value) is str:
+    """``markupsafe.escape`` as autoescaping uses it on ``{{ value }}``: the same text, not
+    wrapped in a new ``Markup``, which costs more than the escaping (two Python calls and
+    an AttributeError), since the compiled template only joins the outputs into its text.
+    A Markup (a macro's output, ``|safe``) is its own text, an int its digits."""
+    kind = type(value)
+    if kind is str:
         return _ESCAPE_INNER(value)  # type: ignore[misc]
+    if kind is Markup:
+        return value  # type: ignore[no-any-return]
+    if kind is int:
+        return str(value)
     return markupsafe.escape(value)
 
 

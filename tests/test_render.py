@@ -20,6 +20,7 @@ SOURCE = """\
 {% macro m(x) %}<b>{{ x }}</b>{% endmacro %}
 {% set captured %}{{ s }}{{ n }}{% endset %}
 {{ s }}|{{ sub }}|{{ mark }}|{{ n }}|{{ f }}|{{ html }}|{{ nothing }}|{{ m(s) }}
+{{ neg }}|{{ flag }}|{{ mark_sub }}|{{ int_sub }}|{{ s | safe }}
 {{ captured }}|{{ captured | length }}|{{ s ~ mark }}|{{ s | e }}|{{ s | upper }}
 {% filter upper %}{{ s }}{% endfilter %}|{% autoescape false %}{{ s }}{% endautoescape %}
 {% autoescape true %}{{ s }}{% endautoescape %}|{{ [s, mark] | join(', ') }}
@@ -43,9 +44,20 @@ class Sub(str):
     pass
 
 
+class MarkupSub(Markup):
+    def __html__(self) -> str:
+        return "<b>its own html</b>"
+
+
+class IntSub(int):
+    def __str__(self) -> str:
+        return "<int>"
+
+
 VALUES: dict[str, Any] = {
     "s": "<a href=\"x\" title='y'>Tom & Jerry é \u2028</a>", "sub": Sub("<sub & 'q'>"),
     "mark": Markup("<i>ok</i>"), "n": 3, "f": 1.5, "html": HasHtml(), "nothing": None,
+    "neg": -5, "flag": True, "mark_sub": MarkupSub("<i>markup</i>"), "int_sub": IntSub(4),
 }
 
 
