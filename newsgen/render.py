@@ -13,7 +13,7 @@ from typing import Any
 
 import jinja2
 import markupsafe
-from jinja2.runtime import Context, new_context
+from jinja2.runtime import Context, Macro, new_context
 from markupsafe import Markup
 
 from newsgen import __version__
@@ -105,8 +105,30 @@ class SiteTemplate(jinja2.Template):
         return template
 
 
+class SiteContext(Context):
+    """A template context that calls a template's macro (``{{ card(article) }}``, some 20
+    times on a listing page) straight away.
+
+    ``Context.call`` first looks whether the callable wants the context, eval context or
+    environment passed (``jinja_pass_arg`` on it or on its ``__call__``): a macro never
+    does, it is called with the arguments alone."""
+
+    def call(__self, __obj: Callable[..., Any], *args: Any,
+             **kwargs: Any) -> Any:
+        if type(__obj) is not Macro:
+            return super().call(__obj, *args, **kwargs)
+        kwargs.pop("_block_vars", None)
+        kwargs.pop("_loop_vars", None)
+        try:
+            return __obj(*args, **kwargs)
+        except StopIteration:
+            return __self.environment.undefined(
+                "value was undefined because a callable raised a StopIteration exception")
+
+
 class SiteEnvironment(TrackingEnvironment):
     template_class = SiteTemplate
+    context_class = SiteContext
 
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
         return TemplateGlobals({} if d is None else d, self.globals)

@@ -138,3 +138,36 @@ def test_template_globals_are_jinjas(envs) -> None:
         rendered.append(template.render())
     assert rendered[:2] == rendered[2:]
     assert "set after loading" in rendered[0] and "changed" in rendered[1]
+
+
+CALLS = """\
+{% macro m(a, b=2) %}{{ a }}-{{ b }}{{ varargs }}{{ kwargs }}{% if caller is defined %}
+[{{ caller(7) }}]{% endif %}{% endmacro %}
+{% macro plain(a) %}<{{ a }}>{% endmacro %}
+{{ m(1) }}|{{ m(1, b=3) }}|{{ m(1, 2, 3, x=4) }}|{% call(n) m(5) %}in {{ n }}{% endcall %}
+{% for i in [1, 2] %}{{ plain(i) }}{{ plain(a=loop.index) }}{% endfor %}
+{{ [1] | map('string') | join }}|{% set f = plain %}{{ f('x') }}|{{ m(b=1, a=0) }}
+{{ with_context() }}|{{ with_env() }}|{{ callable_object() }}|{{ stopper() is defined }}
+"""
+
+
+class TakesContext:
+    @jinja2.pass_context
+    def __call__(self, context: Any) -> str:
+        return f"object in {context.name}"
+
+
+def stopper() -> None:
+    raise StopIteration
+
+
+@pytest.mark.parametrize("extension", ["html", "txt"])
+def test_calls_are_jinjas(envs, extension: str) -> None:
+    """Macros and other callables are called as Jinja calls them: arguments, caller,
+    varargs and kwargs, and what a callable asks to be passed."""
+    values = {"with_context": jinja2.pass_context(lambda context: context.name),
+              "with_env": jinja2.pass_environment(lambda env: type(env).__name__ != ""),
+              "callable_object": TakesContext(), "stopper": stopper}
+    rendered = [env.from_string(CALLS).render(**values) for env in envs]
+    assert rendered[0] == rendered[1]
+    assert "<1><1>" in rendered[0] and "[in 7]" in rendered[0] and "False" in rendered[0]
