@@ -69,21 +69,24 @@ class TrackingEnvironment(jinja2.Environment):
             return self.undefined(obj=obj, name=attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
+        # jinja2.Environment.getitem: the item, else the attribute (of a string), else
+        # undefined. An article has no items (``groupby('date.day')`` asks one for its
+        # "date" item first): no need to raise and catch the TypeError.
         if type(obj) in ARTICLE_TYPES:
             (_bodies if argument in BODY_FIELDS else _cards).add(obj.url)
-        # jinja2.Environment.getitem: the item, else the attribute (of a string), else
-        # undefined.
-        try:
-            return obj[argument]
-        except (AttributeError, TypeError, LookupError):
-            if isinstance(argument, str):
+        else:
+            try:
+                return obj[argument]
+            except (AttributeError, TypeError, LookupError):
+                pass
+        if isinstance(argument, str):
+            try:
+                attr = str(argument)
+            except Exception:
+                pass
+            else:
                 try:
-                    attr = str(argument)
-                except Exception:
+                    return getattr(obj, attr)
+                except AttributeError:
                     pass
-                else:
-                    try:
-                        return getattr(obj, attr)
-                    except AttributeError:
-                        pass
-            return self.undefined(obj=obj, name=argument)
+        return self.undefined(obj=obj, name=argument)

@@ -68,3 +68,11 @@ def test_lookups_note_cards_and_bodies() -> None:
     assert reads.collect() == ((), (STORY.url,))
     env.getattr({"title": "x"}, "title")
     assert reads.collect() == ((), ())
+
+
+def test_articles_have_no_items() -> None:
+    """``getitem`` goes straight to an article's attributes: articles must not be
+    subscriptable (else it must try ``obj[argument]`` first, as Jinja does)."""
+    for article in (STORY, ArticleRef(STORY.url, lambda url: STORY)):
+        with pytest.raises(TypeError):
+            article["title"]  # type: ignore[index]
