@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, KeysView, Mapping, MutableMappin
 from datetime import datetime
 from email.utils import format_datetime
 from pathlib import Path
-from types import CodeType
+from types import BuiltinMethodType, CodeType
 from typing import Any
 
 import jinja2
@@ -107,15 +107,17 @@ class SiteTemplate(jinja2.Template):
 
 class SiteContext(Context):
     """A template context that calls a template's macro (``{{ card(article) }}``, some 20
-    times on a listing page) straight away.
+    times on a listing page) or a built-in method (``date.isoformat()``) straight away.
 
     ``Context.call`` first looks whether the callable wants the context, eval context or
     environment passed (``jinja_pass_arg`` on it or on its ``__call__``): a macro never
-    does, it is called with the arguments alone."""
+    does, nor does a built-in method (which cannot be given attributes); they are called
+    with the arguments alone."""
 
     def call(__self, __obj: Callable[..., Any], *args: Any,
              **kwargs: Any) -> Any:
-        if type(__obj) is not Macro:
+        kind = type(__obj)
+        if kind is not Macro and kind is not BuiltinMethodType:
             return super().call(__obj, *args, **kwargs)
         kwargs.pop("_block_vars", None)
         kwargs.pop("_loop_vars", None)

@@ -148,6 +148,8 @@ CALLS = """\
 {% for i in [1, 2] %}{{ plain(i) }}{{ plain(a=loop.index) }}{% endfor %}
 {{ [1] | map('string') | join }}|{% set f = plain %}{{ f('x') }}|{{ m(b=1, a=0) }}
 {{ with_context() }}|{{ with_env() }}|{{ callable_object() }}|{{ stopper() is defined }}
+{{ when.isoformat(sep=' ') }}|{{ 'a,b'.split(',') | join(' ') }}|{{ size([1, 2]) }}
+{{ next_item(iterator) is defined }}
 """
 
 
@@ -167,7 +169,9 @@ def test_calls_are_jinjas(envs, extension: str) -> None:
     varargs and kwargs, and what a callable asks to be passed."""
     values = {"with_context": jinja2.pass_context(lambda context: context.name),
               "with_env": jinja2.pass_environment(lambda env: type(env).__name__ != ""),
-              "callable_object": TakesContext(), "stopper": stopper}
-    rendered = [env.from_string(CALLS).render(**values) for env in envs]
+              "callable_object": TakesContext(), "stopper": stopper,
+              "when": datetime(2024, 1, 2, 3, 4, tzinfo=UTC), "size": len, "next_item": next}
+    rendered = [env.from_string(CALLS).render(iterator=iter(()), **values) for env in envs]
     assert rendered[0] == rendered[1]
     assert "<1><1>" in rendered[0] and "[in 7]" in rendered[0] and "False" in rendered[0]
+    assert "2024-01-02 03:04:00+00:00|a b|2\nFalse" in rendered[0]
