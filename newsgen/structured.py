@@ -13,6 +13,9 @@ from typing import Any
 from newsgen.config import SiteConfig
 from newsgen.models import Article
 
+# json.dumps(data, ensure_ascii=False) makes an encoder for each call: one will do.
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
 
 def script_json(data: Any) -> str:
     """``data`` as JSON that can sit between <script> and </script> unchanged.
@@ -23,7 +26,7 @@ def script_json(data: Any) -> str:
     are escaped for old JavaScript parsers that end a string at them. (No indent: the C
     encoder is only used without one; str.replace beats str.translate here.)
     """
-    return (json.dumps(data, ensure_ascii=False)
+    return (_ENCODER.encode(data)
             .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
