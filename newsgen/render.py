@@ -20,7 +20,7 @@ from newsgen import __version__
 from newsgen.config import SiteConfig
 from newsgen.errors import TemplateError, display_path
 from newsgen.feeds import display_date, feed_content, json_feed
-from newsgen.models import ARTICLE_TYPES, Article, Chrome, NavLink, Site
+from newsgen.models import Article, Chrome, NavLink, Site
 from newsgen.pages import Page
 from newsgen.reads import TrackingEnvironment, collect, note
 from newsgen.search import searchable
@@ -206,21 +206,6 @@ def make_site_env(config: SiteConfig, site_chrome: Chrome,
         return Markup(script_json(news_article(article, config,
                                                site_chrome.author_websites)))
 
-    contents: dict[int, tuple[Any, str]] = {}
-
-    def feed_content_once(article: Any) -> str:
-        """``feed_content``, computed once per article of the build (an article shows in
-        the site's feed and in those of its topics, authors and source), noting each time
-        that the page shows the article's body, as ``feed_content`` does."""
-        if type(article) not in ARTICLE_TYPES:
-            return feed_content(article)
-        known = contents.get(id(article))
-        if known is None:
-            known = contents[id(article)] = (article, feed_content(article))
-        else:
-            note(article, body=True)
-        return known[1]
-
     env.filters.update(
         url=url,
         absolute_url=config.absolute_url,
@@ -233,7 +218,7 @@ def make_site_env(config: SiteConfig, site_chrome: Chrome,
         display_time=per_datetime(lambda d: f"{d.hour:02d}:{d.minute:02d}"),
         topic_url=lambda slug: f"/topics/{slug}/",
         author_url=lambda slug: f"/authors/{slug}/",
-        feed_content=feed_content_once,
+        feed_content=feed_content,
         json_ld=json_ld,
     )
     # No ``site`` global: a page sees only its own context and these site-wide values,
