@@ -19,7 +19,7 @@ from markupsafe import Markup
 from newsgen import __version__
 from newsgen.config import SiteConfig
 from newsgen.errors import TemplateError, display_path
-from newsgen.feeds import display_date, feed_content, json_feed
+from newsgen.feeds import display_date, feed_content, iso_seconds, json_feed
 from newsgen.models import Article, Chrome, NavLink, Site
 from newsgen.pages import Page
 from newsgen.reads import TrackingEnvironment, collect, note
@@ -210,7 +210,7 @@ def make_site_env(config: SiteConfig, site_chrome: Chrome,
         url=url,
         absolute_url=config.absolute_url,
         absolute_link=config.absolute_link,
-        isoformat=per_datetime(lambda d: d.isoformat(timespec="seconds")),
+        isoformat=per_datetime(iso_seconds),
         rfc822=lambda d: format_datetime(d),
         display_date=per_datetime(display_date),
         display_day=lambda d: f"{d:%A}, {d.day} {d:%B}",

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from newsgen.config import SiteConfig
+from newsgen.feeds import iso_seconds
 from newsgen.models import Article
 
 # json.dumps(data, ensure_ascii=False) makes an encoder for each call: one will do.
@@ -50,8 +51,8 @@ def news_article(article: Article, config: SiteConfig,
         "url": url,
         "headline": article.title,
         "description": article.summary,
-        "datePublished": article.date.isoformat(timespec="seconds"),
-        "dateModified": article.modified.isoformat(timespec="seconds"),
+        "datePublished": iso_seconds(article.date),
+        "dateModified": iso_seconds(article.modified),
         "inLanguage": config.language,
     }
     if article.bylines:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +11,7 @@ import pytest
 from markupsafe import Markup
 
 from newsgen import render
+from newsgen.feeds import iso_seconds
 from newsgen.models import Chrome
 from newsgen.render import make_site_env
 
@@ -175,3 +176,16 @@ def test_calls_are_jinjas(envs, extension: str) -> None:
     assert rendered[0] == rendered[1]
     assert "<1><1>" in rendered[0] and "[in 7]" in rendered[0] and "False" in rendered[0]
     assert "2024-01-02 03:04:00+00:00|a b|2\nFalse" in rendered[0]
+
+
+@pytest.mark.parametrize("moment", [
+    datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC), datetime(2024, 1, 2, 3, 4, 5, 678, tzinfo=UTC),
+    datetime(2024, 1, 2, 3, 4, tzinfo=timezone(timedelta(hours=5, minutes=30, seconds=7))),
+    datetime(2024, 1, 2, 3, 4, 5), datetime(2024, 1, 2, 3, 4, 5, 999999)])
+def test_iso_seconds_is_isoformat_to_the_second(moment: datetime) -> None:
+    assert iso_seconds(moment) == moment.isoformat(timespec="seconds")
+
+
+def test_iso_seconds_of_a_date_fails_as_isoformat_does() -> None:
+    with pytest.raises(TypeError):
+        iso_seconds(date(2024, 1, 2))  # type: ignore[arg-type]
