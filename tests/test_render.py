@@ -36,6 +36,31 @@ GLOBALS = """\
 G_MACRO = "{% macro shown() %}{{ late }} {{ own is defined }}{% endmacro %}"
 
 
+INHERITANCE = {
+    "templates/i_base.html": """\
+<title>{% block title %}Base {{ s }}{% endblock %}</title>
+{% for n in [1, 2] %}{% block item scoped %}[{{ n }}]{% endblock %}{% endfor %}
+{% block body required %}{% endblock %}|{{ self.title() }}
+{% include "i_part.html" %}
+""",
+    "templates/i_part.html": "{% block part %}part {{ s }}{% endblock %}",
+    "templates/i_middle.html": """\
+{% extends "i_base.html" %}
+{% block title %}Middle, {{ super() }}{% endblock %}
+{% block body %}{% block inner %}inner{% endblock %} {{ mark }}{% endblock %}
+""",
+    "templates/i_child.html": """\
+{% extends "i_middle.html" %}
+{% block item %}({{ n }}: {{ super() }}){% endblock %}
+{% block inner %}child {{ s }}{% endblock %}
+""",
+    "templates/i_maybe.html": """\
+{% if parent %}{% extends parent %}{% endif %}
+{% block body %}maybe {{ s }}{% endblock %}
+""",
+}
+
+
 class HasHtml:
     def __html__(self) -> str:
         return "<em>already safe</em>"
@@ -78,7 +103,8 @@ def envs(tmp_path: Path) -> tuple[jinja2.Environment, jinja2.Environment]:
     write_files(tmp_path, {"templates/t.html": SOURCE, "templates/t.txt": SOURCE,
                            "templates/u.html": "{{ undefined_name }}",
                            "templates/g.html": GLOBALS, "templates/g_macro.html": G_MACRO,
-                           "templates/g_include.html": "{{ own }}, {{ late }}"})
+                           "templates/g_include.html": "{{ own }}, {{ late }}",
+                           **INHERITANCE})
     env = make_site_env(site_config(tmp_path), Chrome((), {}))
     return env, plain_twin(env)
 
@@ -189,3 +215,27 @@ def test_iso_seconds_is_isoformat_to_the_second(moment: datetime) -> None:
 def test_iso_seconds_of_a_date_fails_as_isoformat_does() -> None:
     with pytest.raises(TypeError):
         iso_seconds(date(2024, 1, 2))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("name", "extra"), [
+    ("i_child.html", {}), ("i_middle.html", {}), ("i_maybe.html", {"parent": "i_base.html"}),
+    ("i_maybe.html", {"parent": None})])
+def test_inheritance_renders_as_jinja_renders_it(envs, name: str, extra: dict[str, Any]) -> None:
+    rendered = [env.get_template(name).render(**VALUES, **extra) for env in envs]
+    assert rendered[0] == rendered[1]
+    assert "maybe" in rendered[0] if name == "i_maybe.html" else "Middle, Base" in rendered[0]
+
+
+def test_a_required_block_left_out_still_fails(envs) -> None:
+    for env in envs:
+        with pytest.raises(jinja2.TemplateRuntimeError, match="Required block"):
+            env.get_template("i_base.html").render(**VALUES)
+
+
+def test_blocks_and_parents_are_joined_where_they_are_called(envs) -> None:
+    """What SiteCodeGenerator relies on: Jinja compiles a parent template's and a block's
+    output to ``yield from`` lines that it can rewrite (else it compiles as Jinja does)."""
+    env, _ = envs
+    for name in ("i_middle.html", "i_base.html"):
+        code = env.compile(env.loader.get_source(env, name)[0], name, raw=True)
+        assert "yield from" not in code and "yield environment.concat(" in code
