@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import traceback
 from collections import ChainMap
 from collections.abc import Callable, Iterator, KeysView, Mapping, MutableMapping
@@ -19,6 +20,7 @@ from jinja2.runtime import Context, Macro, new_context
 from markupsafe import Markup
 
 from newsgen import __version__
+from newsgen.cache import code_key
 from newsgen.config import SiteConfig
 from newsgen.errors import TemplateError, display_path
 from newsgen.feeds import display_date, feed_content, iso_seconds, json_feed
@@ -195,11 +197,17 @@ def make_env(site: Site) -> jinja2.Environment:
 def make_site_env(config: SiteConfig, site_chrome: Chrome,
                   cache_dir: Path | None = None) -> jinja2.Environment:
     """The environment pages render in; ``cache_dir``: keep compiled templates there (a
-    template is compiled again when its source changes)."""
+    template is compiled again when its source, the settings or newsgen's code change)."""
     bytecode_cache = None
     if cache_dir is not None:
         (cache_dir / "templates").mkdir(parents=True, exist_ok=True)
-        bytecode_cache = jinja2.FileSystemBytecodeCache(str(cache_dir / "templates"))
+        # A compiled template holds what the compiler worked out from the filters, e.g.
+        # {{ '/archive/' | url }} compiles to the link under base_url's path, and is
+        # compiled by newsgen's code generator: it is reused with the same settings and
+        # code only.
+        key = hashlib.sha1((config.content_key() + code_key()).encode()).hexdigest()[:16]
+        bytecode_cache = jinja2.FileSystemBytecodeCache(str(cache_dir / "templates"),
+                                                        f"__jinja2_{key}%s.cache")
     env = SiteEnvironment(
         bytecode_cache=bytecode_cache,
         loader=jinja2.FileSystemLoader([str(p) for p in template_dirs(config.templates_dir)]),
