@@ -81,6 +81,14 @@ def display_date(moment: datetime) -> str:
     return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}"
 
 
+def iso_seconds(moment: datetime) -> str:
+    """``moment.isoformat(timespec="seconds")``. The keyword alone costs more than the
+    formatting (~1.5 µs): a datetime without microseconds gives the same text without it."""
+    if type(moment) is datetime and not moment.microsecond:
+        return moment.isoformat()
+    return moment.isoformat(timespec="seconds")
+
+
 def json_feed(page: Page, config: SiteConfig) -> str:
     """A JSON Feed 1.1 document for the articles of ``page``."""
     articles: Sequence[Article] = page.context["articles"]
@@ -109,8 +117,8 @@ def _json_item(article: Article, config: SiteConfig) -> dict[str, Any]:
     item["summary"] = article.summary
     if article.image:
         item["image"] = config.absolute_link(article.image)
-    item["date_published"] = article.date.isoformat(timespec="seconds")
-    item["date_modified"] = article.modified.isoformat(timespec="seconds")
+    item["date_published"] = iso_seconds(article.date)
+    item["date_modified"] = iso_seconds(article.modified)
     if article.bylines:
         item["authors"] = [{"name": t.name, "url": config.absolute_url(f"/authors/{t.slug}/")}
                            for t in article.bylines]

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import hashlib
 import traceback
+from collections import ChainMap
+from collections.abc import Callable, Iterator, KeysView, Mapping, MutableMapping
+from datetime import datetime
 from email.utils import format_datetime
 from pathlib import Path
+from types import BuiltinMethodType, CodeType
+from typing import Any
 
 import jinja2
+import markupsafe
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator
+from jinja2.runtime import Context, Macro, new_context
 from markupsafe import Markup
 
 from newsgen import __version__
+from newsgen.cache import code_key
 from newsgen.config import SiteConfig
 from newsgen.errors import TemplateError, display_path
-from newsgen.feeds import display_date, feed_content, json_feed
+from newsgen.feeds import display_date, feed_content, iso_seconds, json_feed
 from newsgen.models import Article, Chrome, NavLink, Site
 from newsgen.pages import Page
 from newsgen.reads import TrackingEnvironment, collect, note
@@ -21,6 +32,151 @@ from newsgen.structured import news_article, script_json
 
 THEME_DIR = Path(__file__).parent / "theme"
 NAV_TOPICS = 6  # the most used topics, linked from every page's navigation
+
+
+def _escape_inner_or_none() -> Callable[[str], str] | None:
+    """markupsafe's escaping of a plain string (the C one), if it escapes as ``escape``."""
+    inner = getattr(markupsafe, "_escape_inner", None)
+    probe = "<a href=\"x\" title='y'>&amp; é\u2028</a>"
+    if inner is None or Markup(inner(probe)) != markupsafe.escape(probe):
+        return None
+    return inner  # type: ignore[no-any-return]
+
+
+_ESCAPE_INNER = _escape_inner_or_none()
+
+
+def _escape_output(value: Any) -> str:
+    """``markupsafe.escape`` as autoescaping uses it on ``{{ value }}``: the same text, not
+    wrapped in a new ``Markup``, which costs more than the escaping (two Python calls and
+    an AttributeError), since the compiled template only joins the outputs into its text.
+    A Markup (a macro's output, ``|safe``) is its own text, an int its digits."""
+    kind = type(value)
+    if kind is str:
+        return _ESCAPE_INNER(value)  # type: ignore[misc]
+    if kind is Markup:
+        return value  # type: ignore[no-any-return]
+    if kind is int:
+        return str(value)
+    return markupsafe.escape(value)
+
+
+class TemplateGlobals(ChainMap[str, Any]):
+    """A template's globals as Jinja keeps them: its own over the environment's, which it
+    sees live. Jinja reads them whole for every render, include and import (it copies them
+    into the new context and takes their keys), which a ChainMap does key by key in
+    Python, with a KeyError for each key the template's own map lacks; here such reads go
+    through one merged dict, made in C."""
+
+    def flat(self) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        for mapping in reversed(self.maps):
+            merged.update(mapping)
+        return merged
+
+    def keys(self) -> KeysView[str]:
+        return self.flat().keys()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.flat())
+
+
+class SiteTemplate(jinja2.Template):
+    """A template whose ``{{ ... }}`` outputs are escaped by ``_escape_output``, and whose
+    contexts are made from its globals flattened (see ``TemplateGlobals``).
+
+    The code Jinja compiles a template to escapes an output with the name ``escape`` of
+    the template's module, and uses that name for nothing else: bound to a function that
+    returns the same text, the template renders the same bytes.
+    """
+
+    def new_context(self, vars: dict[str, Any] | None = None, shared: bool = False,
+                    locals: Mapping[str, Any] | None = None) -> Context:
+        template_globals = self.globals
+        if isinstance(template_globals, TemplateGlobals):
+            template_globals = template_globals.flat()
+        return new_context(self.environment, self.name, self.blocks, vars, shared,
+                           template_globals, locals)
+
+    @classmethod
+    def from_code(cls, environment: jinja2.Environment, code: CodeType,
+                  globals: MutableMapping[str, Any],
+                  uptodate: Callable[[], bool] | None = None) -> jinja2.Template:
+        template = super().from_code(environment, code, globals, uptodate)
+        namespace = template.root_render_func.__globals__
+        if _ESCAPE_INNER is not None and namespace.get("escape") is markupsafe.escape:
+            namespace["escape"] = _escape_output
+        return template
+
+
+class SiteContext(Context):
+    """A template context that calls a template's macro (``{{ card(article) }}``, some 20
+    times on a listing page) or a built-in method (``date.isoformat()``) straight away.
+
+    ``Context.call`` first looks whether the callable wants the context, eval context or
+    environment passed (``jinja_pass_arg`` on it or on its ``__call__``): a macro never
+    does, nor does a built-in method (which cannot be given attributes); they are called
+    with the arguments alone."""
+
+    def call(__self, __obj: Callable[..., Any], *args: Any,
+             **kwargs: Any) -> Any:
+        kind = type(__obj)
+        if kind is not Macro and kind is not BuiltinMethodType:
+            return super().call(__obj, *args, **kwargs)
+        kwargs.pop("_block_vars", None)
+        kwargs.pop("_loop_vars", None)
+        try:
+            return __obj(*args, **kwargs)
+        except StopIteration:
+            return __self.environment.undefined(
+                "value was undefined because a callable raised a StopIteration exception")
+
+
+class SiteCodeGenerator(CodeGenerator):
+    """Jinja's compiler, with a block's text and a parent template's text (``{% extends
+    %}``) passed up as one string each rather than piece by piece.
+
+    Jinja renders a template as generators, one per block and template: a child template
+    ``yield from``s its parent, which ``yield from``s each block, so each of the ~200
+    pieces of an article page is passed up through three generators. Joining a block's
+    (or the parent's) pieces where it is called passes each up once, for the same text."""
+
+    DELEGATIONS = ("yield from parent_template.root_render_func(", "yield from context.blocks[")
+
+    def writeline(self, x: str, node: nodes.Node | None = None, extra: int = 0) -> None:
+        if x.startswith(self.DELEGATIONS):
+            x = f"yield environment.concat({x.removeprefix('yield from ')})"
+        super().writeline(x, node, extra)
+
+
+class SiteEnvironment(TrackingEnvironment):
+    template_class = SiteTemplate
+    context_class = SiteContext
+    code_generator_class = SiteCodeGenerator
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return TemplateGlobals({} if d is None else d, self.globals)
+
+
+def per_datetime(function: Callable[[datetime], str]) -> Callable[[Any], str]:
+    """A date filter that computes ``function`` once per datetime object of the build.
+
+    The same dates show on many pages (an article's date on its page, its cards and feed
+    entries), through the same ``datetime`` objects: the articles'. A datetime is
+    immutable, so its text is kept by identity, with the object kept alive so that its
+    ``id`` is not reused. Anything else is passed to ``function`` every time.
+    """
+    memo: dict[int, tuple[datetime, str]] = {}
+
+    def memoized(moment: Any) -> str:
+        if type(moment) is not datetime:
+            return function(moment)
+        known = memo.get(id(moment))
+        if known is None:
+            known = memo[id(moment)] = (moment, function(moment))
+        return known[1]
+
+    return memoized
 
 
 def template_dirs(site_templates: Path) -> list[Path]:
@@ -41,12 +197,18 @@ def make_env(site: Site) -> jinja2.Environment:
 def make_site_env(config: SiteConfig, site_chrome: Chrome,
                   cache_dir: Path | None = None) -> jinja2.Environment:
     """The environment pages render in; ``cache_dir``: keep compiled templates there (a
-    template is compiled again when its source changes)."""
+    template is compiled again when its source, the settings or newsgen's code change)."""
     bytecode_cache = None
     if cache_dir is not None:
         (cache_dir / "templates").mkdir(parents=True, exist_ok=True)
-        bytecode_cache = jinja2.FileSystemBytecodeCache(str(cache_dir / "templates"))
-    env = TrackingEnvironment(
+        # A compiled template holds what the compiler worked out from the filters, e.g.
+        # {{ '/archive/' | url }} compiles to the link under base_url's path, and is
+        # compiled by newsgen's code generator: it is reused with the same settings and
+        # code only.
+        key = hashlib.sha1((config.content_key() + code_key()).encode()).hexdigest()[:16]
+        bytecode_cache = jinja2.FileSystemBytecodeCache(str(cache_dir / "templates"),
+                                                        f"__jinja2_{key}%s.cache")
+    env = SiteEnvironment(
         bytecode_cache=bytecode_cache,
         loader=jinja2.FileSystemLoader([str(p) for p in template_dirs(config.templates_dir)]),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml", "j2")),
@@ -54,8 +216,11 @@ def make_site_env(config: SiteConfig, site_chrome: Chrome,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        # A build loads each template once: no need to stat its file at every include.
+        # A build loads each template once: no need to stat its file at every include,
+        # nor to keep the loaded ones in an LRU cache (Python code at every include,
+        # extends and import) rather than a dict.
         auto_reload=False,
+        cache_size=-1,
     )
     base_path = config.base_path
 
@@ -73,12 +238,12 @@ def make_site_env(config: SiteConfig, site_chrome: Chrome,
         url=url,
         absolute_url=config.absolute_url,
         absolute_link=config.absolute_link,
-        isoformat=lambda d: d.isoformat(timespec="seconds"),
+        isoformat=per_datetime(iso_seconds),
         rfc822=lambda d: format_datetime(d),
-        display_date=display_date,
+        display_date=per_datetime(display_date),
         display_day=lambda d: f"{d:%A}, {d.day} {d:%B}",
         display_month=lambda d: f"{d:%B %Y}",
-        display_time=lambda d: f"{d.hour:02d}:{d.minute:02d}",
+        display_time=per_datetime(lambda d: f"{d.hour:02d}:{d.minute:02d}"),
         topic_url=lambda slug: f"/topics/{slug}/",
         author_url=lambda slug: f"/authors/{slug}/",
         feed_content=feed_content,

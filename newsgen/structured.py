@@ -11,7 +11,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from newsgen.config import SiteConfig
+from newsgen.feeds import iso_seconds
 from newsgen.models import Article
+
+# json.dumps(data, ensure_ascii=False) makes an encoder for each call: one will do.
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 
 def script_json(data: Any) -> str:
@@ -23,7 +27,7 @@ def script_json(data: Any) -> str:
     are escaped for old JavaScript parsers that end a string at them. (No indent: the C
     encoder is only used without one; str.replace beats str.translate here.)
     """
-    return (json.dumps(data, ensure_ascii=False)
+    return (_ENCODER.encode(data)
             .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
@@ -47,8 +51,8 @@ def news_article(article: Article, config: SiteConfig,
         "url": url,
         "headline": article.title,
         "description": article.summary,
-        "datePublished": article.date.isoformat(timespec="seconds"),
-        "dateModified": article.modified.isoformat(timespec="seconds"),
+        "datePublished": iso_seconds(article.date),
+        "dateModified": iso_seconds(article.modified),
         "inLanguage": config.language,
     }
     if article.bylines:

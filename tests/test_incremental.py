@@ -185,6 +185,34 @@ def test_body_edit_rerenders_only_pages_showing_the_body(make_site, tmp_path) ->
     assert listing.stat().st_mtime_ns == before
 
 
+def test_body_edit_shows_in_every_feed_carrying_the_article(make_site, tmp_path) -> None:
+    """The feeds' content filter computes an article's content once per build and reuses
+    it in the other feeds: each of them must still record that it shows the body."""
+    root = make_site(base_files())
+    out = tmp_path / "out"
+    build(site_config(root, output_dir=out), jobs=1)
+    feeds = ["feed.xml", "rss.xml", "topics/laos/feed.xml", "topics/climate/feed.xml"]
+    for feed in feeds:
+        assert "Body of story 1." in (out / feed).read_text()
+    edit_body(root, 1)
+    build(site_config(root, output_dir=out), jobs=1)
+    for feed in feeds:
+        assert "More, edit 1." in (out / feed).read_text(), feed
+    assert snapshot(out) == clean_build(root, tmp_path / "clean")
+
+
+def test_base_url_moved_under_a_path_equals_clean_build(make_site, tmp_path) -> None:
+    """Compiled templates hold links worked out at compile time ({{ '/archive/' | url }}):
+    the cached ones must not be reused with another base_url."""
+    root = make_site(base_files())
+    out = tmp_path / "out"
+    build(site_config(root, output_dir=out), jobs=1)
+    moved = "https://news.example.com/news/"
+    build(site_config(root, output_dir=out, base_url=moved), jobs=1)
+    assert 'href="/news/archive/"' in (out / "index.html").read_text()
+    assert snapshot(out) == clean_build(root, tmp_path / "clean", base_url=moved)
+
+
 def test_body_edit_is_done_without_loading_every_article(make_site, tmp_path,
                                                         monkeypatch) -> None:
     root = make_site(base_files())
