@@ -202,6 +202,7 @@ def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_
         # Structure digests are needed here only to compare with the previous build's;
         # without those, every page is rendered and the workers take its digest.
         prints = [fingerprints.page(page) for page in pages] if in_place else None
+        fingerprints.forget_structures()
         staging = Staging(config.output_dir)
         try:
             # What the published folder holds (incremental builds): the files the previous
@@ -217,8 +218,10 @@ def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_
                     or not fingerprints.unchanged(previous_pages.get(page.output_path),
                                                   prints[i], by_url)
                     or not staging.keep(page.output_path, published)]
-            rendered, page_rows = render_pages(pages, todo, env, staging, jobs,
-                                               RenderPrints(fingerprints, prints, by_url))
+            rendered, page_rows = render_pages(
+                pages, todo, env, staging, jobs,
+                RenderPrints(fingerprints, prints, by_url, previous_pages) if use_cache
+                else None)
             for static_dir in (THEME_DIR / "static", config.static_dir):
                 warnings += staging.copy_tree(static_dir, "static", config.root, in_place)
             # The search index is kept or rebuilt from the published folder, and whatever
@@ -286,8 +289,8 @@ def _save_rows(config: SiteConfig, store: Store | None, previous: Mapping[Path, 
                rendered: Mapping[str, PagePrint], page_rows: Mapping[str, bytes],
                blobs: Mapping[str, object]) -> str:
     """Bring the cache's rows up to date with this build, writing only what changed
-    (``rendered``: the pages rendered now; ``page_rows``: the rows of those that show
-    articles)."""
+    (``rendered``: the pages rendered now; ``page_rows``: the new rows of those, see
+    ``RenderPrints.row``)."""
     from newsgen.store import Store, page_row
 
     if store is None:
@@ -314,7 +317,7 @@ def _save_rows(config: SiteConfig, store: Store | None, previous: Mapping[Path, 
             as_parsed={id(r.article): path for path, r in records.items() if r.article},
             pages=[(page.output_path, page_rows.get(page.output_path) or page_row(page))
                    for page in pages if page.output_path in showing
-                   and (page.output_path in rendered
+                   and (page.output_path in page_rows
                         or page.output_path not in stored_pages)],
             pages_gone=stored_pages - showing,
             groups=[(g, digest) for url, (g, digest) in groups.items()
@@ -491,24 +494,38 @@ class RenderPrints:
     fingerprints: Fingerprints
     structures: Sequence[str] | None
     by_url: Mapping[str, Article]
+    previous: Mapping[str, PagePrint]
 
     def record(self, index: int, page: Page, reads: Reads) -> PagePrint:
         structure = (self.structures[index] if self.structures is not None
                      else self.fingerprints.page(page))
         return self.fingerprints.record(structure, *reads, self.by_url)
 
+    def row(self, page: Page, record: PagePrint) -> bytes | None:
+        """The page's cache row, if it shows articles and its structure is new: a row
+        already stored for the same structure holds the same context (a template edit
+        renders every page again but changes no row)."""
+        from newsgen.store import page_row
+
+        if not (record[1] or record[2]):
+            return None
+        previous = self.previous.get(page.output_path)
+        if previous is not None and previous[0] == record[0]:
+            return None
+        return page_row(page)
+
 
 # What forked render workers inherit: set just before the pool starts, cleared after.
-_RENDER_JOB: tuple[list[Page], jinja2.Environment, Staging, RenderPrints] | None = None
+_RENDER_JOB: tuple[list[Page], jinja2.Environment, Staging, RenderPrints | None] | None = None
 
 
 def render_pages(pages: list[Page], todo: Sequence[int], env: jinja2.Environment,
-                 staging: Staging, jobs: int, prints: RenderPrints,
+                 staging: Staging, jobs: int, prints: RenderPrints | None,
                  ) -> tuple[dict[str, PagePrint], dict[str, bytes]]:
     """Render the pages at ``todo`` into the staging folder, in chunks across processes.
-    Returns, taken in the workers, the fingerprint of each page rendered (its structure
-    and the digests of the articles it read, see ``fingerprint``), and the cache row of
-    each that shows articles (``store.page_row``)."""
+    With ``prints`` (builds that keep the cache), returns what the workers took for it:
+    the fingerprint of each page rendered (its structure and the digests of the articles
+    it read, see ``fingerprint``), and the new cache rows (``RenderPrints.row``)."""
     from newsgen.parallel import map_chunks
     from newsgen.progress import Progress
 
@@ -517,12 +534,18 @@ def render_pages(pages: list[Page], todo: Sequence[int], env: jinja2.Environment
     progress = Progress("Rendering pages", len(todo))
     rendered: dict[str, PagePrint] = {}
     rows: dict[str, bytes] = {}
+    urls = {url: url for url in prints.by_url} if prints is not None else {}
     try:
         for written in map_chunks(_render_chunk, todo, jobs):
             # Workers' own bookkeeping stays in their processes: record it here.
             staging.record([path for path, _, _ in written])
             for path, record, row in written:
-                rendered[path] = record
+                if record is not None:
+                    # The workers' URL strings are copies: keep the site's own.
+                    _, cards, bodies, _ = record
+                    record = (record[0], tuple(urls.get(u, u) for u in cards),
+                              tuple(urls.get(u, u) for u in bodies), record[3])
+                    rendered[path] = record
                 if row is not None:
                     rows[path] = row
             progress.advance(len(written))
@@ -532,19 +555,20 @@ def render_pages(pages: list[Page], todo: Sequence[int], env: jinja2.Environment
     return rendered, rows
 
 
-def _render_chunk(indices: Sequence[int]) -> list[tuple[str, PagePrint, bytes | None]]:
+def _render_chunk(indices: Sequence[int],
+                  ) -> list[tuple[str, PagePrint | None, bytes | None]]:
     from newsgen.render import render_tracked
-    from newsgen.store import page_row
 
     assert _RENDER_JOB is not None
     pages, env, staging, prints = _RENDER_JOB
-    written = []
+    written: list[tuple[str, PagePrint | None, bytes | None]] = []
     for index in indices:
         page = pages[index]
         text, read = render_tracked(page, env)
         staging.write(page.output_path, text)
-        cards, bodies = read
-        # Pages that show articles are kept as rows for quick builds (see ``quick``).
-        written.append((page.output_path, prints.record(index, page, read),
-                        page_row(page) if cards or bodies else None))
+        if prints is None:
+            written.append((page.output_path, None, None))
+            continue
+        record = prints.record(index, page, read)
+        written.append((page.output_path, record, prints.row(page, record)))
     return written

@@ -73,6 +73,11 @@ class Fingerprints:
             known = self._bodies[id(article)] = (article, body_digest(article))
         return known[1]
 
+    def forget_structures(self) -> None:
+        """Drop the memo of context values ``page`` keeps (a digest for every list and
+        mapping of every page's context): the pages' digests are taken."""
+        self._memo.clear()
+
     def seed(self, article: Article, digests: bytes) -> None:
         """Take ``article``'s card and body digests as computed where it was parsed
         (``digests.article_digests``)."""
