@@ -13,6 +13,8 @@ from newsgen import __version__
 from newsgen.cli import main
 from tests.conftest import BUILD_TIME, REPO, article
 
+from helpers_site import snapshot
+
 CONFIG = "title: Delta Daily\nbase_url: https://news.example.com/\n"
 
 
@@ -39,11 +41,6 @@ def two_article_site(make_site) -> Path:
 
 def build(root: Path, *args: str) -> int:
     return main(["build", "--site", str(root), *args])
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def summary_line(out: str) -> str:

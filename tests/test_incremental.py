@@ -18,6 +18,7 @@ from newsgen.errors import OutputError
 from newsgen.store import STORE_FILE
 
 from conftest import article, site_config, write_files
+from helpers_site import snapshot
 
 TOPICS = ["Economy", "Laos", "Climate", "Việt Nam"]
 
@@ -35,11 +36,6 @@ def base_files() -> dict[str, str]:
         "\ndate:", '\nslug: "story-number-2"\ndate:', 1)
     files["newsgen.yaml"] = "title: Incremental Times\nper_page: 3\nrelated_limit: 3\n"
     return files
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def clean_build(root: Path, clean: Path, jobs: int = 1, **overrides: object) -> dict[str, bytes]:

@@ -20,6 +20,7 @@ import newsgen.output
 from newsgen.cli import main
 
 from conftest import REPO, article, write_files
+from helpers_site import snapshot
 
 # A theme that takes ~20 ms a page, so that a build of a few hundred articles lasts long
 # enough to be interrupted half-way, whatever the machine. Its article is marked for the
@@ -36,11 +37,6 @@ NEW_PAGE = "2024/01/a-new-story/index.html"
 @pytest.fixture(autouse=True)
 def fixed_now(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")  # 2025-01-01
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def build_argv(root: Path, out: Path, *extra: str) -> list[str]:

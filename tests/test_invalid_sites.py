@@ -13,6 +13,7 @@ import pytest
 from newsgen.cli import main
 
 from conftest import article
+from helpers_site import snapshot
 
 CASES = Path(__file__).parent / "sites" / "invalid"
 CASE_NAMES = sorted(p.name for p in CASES.iterdir() if p.is_dir())
@@ -21,11 +22,6 @@ CASE_NAMES = sorted(p.name for p in CASES.iterdir() if p.is_dir())
 @pytest.fixture(autouse=True)
 def fixed_now(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")  # 2025-01-01
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def build(root: Path, out: Path) -> int:

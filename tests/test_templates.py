@@ -9,6 +9,7 @@ import pytest
 from newsgen.cli import main
 
 from conftest import article
+from helpers_site import snapshot
 
 ARTICLES = {f"articles/a{n}.md": article(f"Story {n}", date=f"2024-01-{n + 1:02d}",
                                          topics=["Economy"]) for n in range(6)}
@@ -21,11 +22,6 @@ def fixed_now(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def build(root: Path, *extra: str) -> int:
     return main(["build", "--site", str(root), "--base-url", "https://example.org/", *extra])
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_syntax_error_names_template_and_line(make_site, capsys) -> None:
