@@ -305,7 +305,6 @@ def _save_rows(config: SiteConfig, store: Store | None, previous: Mapping[Path, 
         digests = {a.url: fingerprints.card(a) + fingerprints.body(a) for a in articles}
         groups = {g.url: (g, fingerprints.value(g))
                   for g in (*site.topics, *site.authors, *site.sources)}
-        showing = {path for path, record in page_prints.items() if record[1] or record[2]}
         generation = new_generation()
         store.write(
             generation,
@@ -316,10 +315,9 @@ def _save_rows(config: SiteConfig, store: Store | None, previous: Mapping[Path, 
             articles_gone=set(stored_articles) - set(digests),
             as_parsed={id(r.article): path for path, r in records.items() if r.article},
             pages=[(page.output_path, page_rows.get(page.output_path) or page_row(page))
-                   for page in pages if page.output_path in showing
-                   and (page.output_path in page_rows
-                        or page.output_path not in stored_pages)],
-            pages_gone=stored_pages - showing,
+                   for page in pages if page.output_path in page_rows
+                   or page.output_path not in stored_pages],
+            pages_gone=stored_pages - set(page_prints),
             groups=[(g, digest) for url, (g, digest) in groups.items()
                     if stored_groups.get(url) != digest],
             groups_gone=set(stored_groups) - set(groups),
@@ -431,14 +429,16 @@ class _CachedRelated:
 
     def __call__(self, articles: Sequence[Article],
                  limit: int) -> Mapping[str, tuple[Article, ...]]:
-        from newsgen.related import moved_urls, ranking_entries, related_articles, update_related
+        from newsgen.related import (
+            moved_urls,
+            ranking_entries,
+            ranking_key,
+            related_articles,
+            update_related,
+        )
 
         entries = ranking_entries(articles)
-        digest = hashlib.sha1(f"{limit}".encode())
-        for article in articles:
-            url, stamp, topics = entries[article.source_path]
-            digest.update(f"\0{url}\0{stamp}\0{','.join(topics)}".encode())
-        key = f"{limit}:{digest.hexdigest()}"
+        key = ranking_key(limit, entries)
         if key == self.key:
             by_url = {article.url: article for article in articles}
             return {url: tuple(by_url[u] for u in urls) for url, urls in self.urls.items()}
@@ -502,13 +502,11 @@ class RenderPrints:
         return self.fingerprints.record(structure, *reads, self.by_url)
 
     def row(self, page: Page, record: PagePrint) -> bytes | None:
-        """The page's cache row, if it shows articles and its structure is new: a row
-        already stored for the same structure holds the same context (a template edit
-        renders every page again but changes no row)."""
+        """The page's cache row, if its structure is new: a row already stored for the
+        same structure holds the same context (a template edit renders every page again
+        but changes no row)."""
         from newsgen.store import page_row
 
-        if not (record[1] or record[2]):
-            return None
         previous = self.previous.get(page.output_path)
         if previous is not None and previous[0] == record[0]:
             return None

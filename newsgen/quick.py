@@ -10,6 +10,13 @@ related lists and feeds that showed it. Everything they need is in the cache's r
 (``store``). So a headline or body edit costs a stat of the inputs, a parse of the edited
 file and the rows of a few dozen pages, not a load of every article.
 
+A headline edit may also move the article's URL, when its slug follows the headline. The
+plan is still the previous one with the article's page at its new URL, provided the URL
+decides no order (``_moves``): its timestamp is no other article's, since listings and
+related lists break ties by URL, and it has no corrections. And nothing else changes with
+it: no other article links to it (the link would be rewritten) and the new URL is free.
+The pages to render again are then those that read the article or hold it.
+
 Anything else (a new, renamed or deleted file, a template, config or static change, a
 shape change, a link to a missing article, a damaged row) returns None: the full
 incremental build then runs. Both give the same bytes, which the incremental tests check
@@ -19,8 +26,11 @@ against clean builds.
 from __future__ import annotations
 
 import dataclasses
+import html
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from newsgen.cache import (
     RACY_NS,
@@ -40,6 +50,7 @@ from newsgen.content import Parsed, read_article
 from newsgen.digests import DIGEST_SIZE, article_digests
 from newsgen.errors import display_path
 from newsgen.fingerprint import Fingerprints, PagePrint
+from newsgen.index import RESERVED
 from newsgen.links import local_target, resolve_links, static_files
 from newsgen.models import Article, ArticleGroup, ArticleRef
 from newsgen.output import (
@@ -52,6 +63,7 @@ from newsgen.output import (
     published_files,
 )
 from newsgen.page import Page
+from newsgen.related import ranking_key
 from newsgen.render import make_site_env, render_tracked
 from newsgen.search import BUNDLE, index_view
 from newsgen.store import Store, StoreError, page_row
@@ -63,6 +75,8 @@ SHAPE_FIELDS = ("source_path", "url", "slug", "date", "updated", "embargo", "dra
                 "key_lines")
 DISPLAY_FIELDS = tuple(f.name for f in dataclasses.fields(Article)
                        if f.name not in SHAPE_FIELDS)
+# The shape fields a headline edit moves with it, when the slug follows the headline.
+URL_FIELDS = ("url", "slug")
 
 
 class _NotQuick(Exception):
@@ -73,6 +87,27 @@ class _NotQuick(Exception):
 class QuickResult:
     rendered: int
     notices: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Edit:
+    record: Parsed
+    article: Article | None  # the new site article; None: the content is as recorded
+    old_url: str = ""  # the site article's URL before the edit
+
+
+@dataclasses.dataclass(frozen=True)
+class _Moves:
+    """Articles whose URL moved, and what moves with them (see ``_moves``)."""
+
+    urls: Mapping[str, str]  # old URL → new URL
+    outputs: frozenset[str]  # the files published now
+    pages: frozenset[str]  # output paths of the pages whose rows hold a moved article
+    groups: frozenset[str]  # URLs of the groups that hold one
+    related: tuple[str, dict[str, tuple[str, ...]], dict[str, Any]]  # blob, new URLs
+
+    def path(self, url: str) -> str:
+        return Page(url, "").output_path
 
 
 def quick_build(config: SiteConfig, state: CacheState, store: Store, files: FileStats,
@@ -87,9 +122,8 @@ def quick_build(config: SiteConfig, state: CacheState, store: Store, files: File
 
 
 def _edited_articles(config: SiteConfig, state: CacheState, store: Store, files: FileStats,
-                     started_ns: int) -> dict[Path, tuple[Parsed, Article | None]]:
-    """Each changed article file: its new record and its new site article (None when the
-    file's content is as recorded)."""
+                     started_ns: int) -> dict[Path, _Edit]:
+    """Each changed article file: its new record and its new site article."""
     if (state.parse_key != cache_parse_key(config) or state.chrome is None
             or files.keys() != state.files.keys()
             or (state.valid_until is not None and config.build_time >= state.valid_until)):
@@ -103,30 +137,35 @@ def _edited_articles(config: SiteConfig, state: CacheState, store: Store, files:
         raise _NotQuick
     known = store.parsed(changed)
     static = static_files(config) if changed else frozenset()
-    edited: dict[Path, tuple[Parsed, Article | None]] = {}
+    edited: dict[Path, _Edit] = {}
     for path in changed:
         old = known.get(path)
         if old is None or old.article is None:
             raise _NotQuick
         new = read_article(path, config)
         if new.digest == old.digest:
-            edited[path] = (dataclasses.replace(old, mtime_ns=new.mtime_ns,
-                                                size=new.size), None)
+            edited[path] = _Edit(dataclasses.replace(old, mtime_ns=new.mtime_ns,
+                                                     size=new.size), None)
             continue
-        if (new.article is None or new.errors or new.warnings != old.warnings
-                or _shape(new.article) != _shape(old.article)):
+        if new.article is None or new.errors or new.warnings != old.warnings:
+            raise _NotQuick
+        fields = DISPLAY_FIELDS
+        if new.article.url != old.article.url:
+            fields += URL_FIELDS
+        if _shape(new.article, fields) != _shape(old.article, fields):
             raise _NotQuick
         site_article = store.article(old.article.url)
         if site_article is None:  # held back: its edits show nowhere, but let the full
             raise _NotQuick         # build decide that
         resolved = _resolve(new.article, old.article, config, store, static)
-        edited[path] = (new, dataclasses.replace(
-            site_article, **{name: getattr(resolved, name) for name in DISPLAY_FIELDS}))
+        edited[path] = _Edit(new, dataclasses.replace(
+            site_article, **{name: getattr(resolved, name) for name in fields}),
+            old.article.url)
     return edited
 
 
-def _shape(article: Article) -> tuple[object, ...]:
-    return tuple(getattr(article, name) for name in SHAPE_FIELDS)
+def _shape(article: Article, display: tuple[str, ...]) -> tuple[object, ...]:
+    return tuple(getattr(article, name) for name in SHAPE_FIELDS if name not in display)
 
 
 def _resolve(new: Article, old: Article, config: SiteConfig, store: Store,
@@ -157,9 +196,11 @@ def _resolve(new: Article, old: Article, config: SiteConfig, store: Store,
 
 
 def _apply(config: SiteConfig, state: CacheState, store: Store, files: FileStats,
-           inputs: str, started_ns: int,
-           edited: Mapping[Path, tuple[Parsed, Article | None]]) -> QuickResult:
-    new_articles = {article.url: article for _, article in edited.values() if article}
+           inputs: str, started_ns: int, edited: Mapping[Path, _Edit]) -> QuickResult:
+    new_articles = {e.article.url: e.article for e in edited.values() if e.article}
+    old_urls = {e.article.url: e.old_url for e in edited.values() if e.article}
+    moved = {old: new_articles[url] for url, old in old_urls.items() if old != url}
+    moves = _moves(config, store, moved) if moved else None
     loaded: dict[str, Article] = dict(new_articles)
 
     def load(url: str) -> Article:
@@ -171,17 +212,25 @@ def _apply(config: SiteConfig, state: CacheState, store: Store, files: FileStats
         return loaded[url]
 
     def resolve(url: str) -> Article | ArticleRef:
+        # Rows hold a moved article by its old URL.
+        if url in moved:
+            return moved[url]
         return new_articles[url] if url in new_articles else ArticleRef(url, load)
 
     # Pages that read what changed: an article's card, its body, or both. An article's
-    # row digest is its card digest followed by its body digest.
+    # row digest is its card digest followed by its body digest. Rows and fingerprints
+    # know a moved article by its old URL.
     digests = {url: article_digests(a) for url, a in new_articles.items()}
-    stored = {url: _stored_digest(store, url) for url in new_articles}
-    new_cards = {url for url, digest in digests.items()
+    stored = {url: _stored_digest(store, old_urls[url]) for url in new_articles}
+    new_cards = {old_urls[url] for url, digest in digests.items()
                  if digest[:_HALF] != stored[url][:_HALF]}
-    new_bodies = {url for url, digest in digests.items()
-                  if digest[_HALF:] != stored[url][_HALF:]}
+    new_bodies = {old_urls[url] for url, digest in digests.items()
+                  if digest[_HALF:] != stored[url][_HALF:]} | set(moved)
     previous = store.prints_reading(new_cards, new_bodies)
+    if moves is not None:
+        previous.update(store.prints_of(moves.pages - previous.keys()))
+        if not moves.pages <= previous.keys():
+            raise _NotQuick
     paths = sorted(previous)
     pages: list[Page] = []
     groups: dict[str, ArticleGroup] = {}
@@ -189,13 +238,20 @@ def _apply(config: SiteConfig, state: CacheState, store: Store, files: FileStats
         page = store.page(path, resolve, groups)
         if page is None:
             raise _NotQuick
+        if page.url in moved:
+            page = dataclasses.replace(page, url=moved[page.url].url)
         pages.append(page)
+    if moves is not None:
+        for url in moves.groups:
+            store.group(url, resolve, groups)
     assert state.chrome is not None
     env = make_site_env(config, state.chrome, config.cache_dir)
     fingerprints = Fingerprints(env, site_key(config, state.chrome))
     # The structure part of each fingerprint is the previous one: no template, setting or
     # article shape changed (computing it again would parse every template it uses).
-    prints = [previous[page.output_path][0] for page in pages]
+    # Except where a page holds a moved article: the structure has its URL.
+    prints = [fingerprints.page(page) if moves is not None
+              else previous[path][0] for path, page in zip(paths, pages, strict=True)]
     page_prints: dict[str, PagePrint] = {}
     with output_lock(config):
         # A commit to complete, files put in or taken out by hand, or a build that
@@ -207,29 +263,28 @@ def _apply(config: SiteConfig, state: CacheState, store: Store, files: FileStats
             raise _NotQuick
         staging = Staging(config.output_dir)
         try:
-            shown: list[Page] = []
             for i, page in enumerate(pages):
                 text, (cards, bodies) = render_tracked(page, env)
                 staging.write(page.output_path, text)
                 read = {url: load(url) for url in (*cards, *bodies)}
                 page_prints[page.output_path] = fingerprints.record(prints[i], cards, bodies,
                                                                     read)
-                if cards or bodies:
-                    shown.append(page)
-            stale: set[str] = set()
-            outputs: frozenset[str] = frozenset()
+            stale = {moves.path(url) for url in moved} if moves is not None else set()
+            outputs: frozenset[str] | None = moves.outputs if moves is not None else None
             if state.searched and any(page.template == "article.html" for page in pages):
-                outputs = store.blob("outputs")
+                outputs = outputs if outputs is not None else store.blob("outputs")
                 if outputs is None:
                     raise _NotQuick
-                stale = _index_search(config, store, staging)
+                stale |= _index_search(config, store, staging, moves)
             # Until the new head is saved, the cache does not describe the published
             # folder: a build stopped in between leaves the next one a full build.
             forget_state(config.cache_dir)
             staging.commit(stale=stale)
-            # Only the folders this build wrote to or deleted from have new mtimes.
-            folders = {**state.folders, **folder_stamps(
-                config.output_dir, folders_of(staging.written | stale))}
+            # Only the folders this build wrote to or deleted from have new mtimes; those
+            # it emptied are gone.
+            folders = {folder: stamp for folder, stamp in {**state.folders, **folder_stamps(
+                config.output_dir, folders_of(staging.written | stale))}.items()
+                if stamp != -1}
         except BaseException:
             staging.discard()
             raise
@@ -237,22 +292,66 @@ def _apply(config: SiteConfig, state: CacheState, store: Store, files: FileStats
         # a cache that cannot be saved only makes the next build slower.
         notices: tuple[str, ...] = ()
         try:
+            blobs: dict[str, object] = {}
+            if stale and outputs is not None:
+                blobs["outputs"] = (outputs - stale) | staging.current
+            if moves is not None:
+                blobs["related"] = moves.related
+            gone = {moves.path(url) for url in moved} if moves is not None else set()
             generation = new_generation()
             store.write(
                 generation,
-                parsed=[record for record, _ in edited.values()],
+                parsed=[e.record for e in edited.values()],
                 articles=[(a, digests[url]) for url, a in new_articles.items()],
-                pages=[(page.output_path, page_row(page)) for page in shown],
-                pages_gone=({page.output_path for page in pages}
-                            - {page.output_path for page in shown}),
-                prints=page_prints,
-                blobs={"outputs": (outputs - stale) | staging.current} if stale else None)
+                articles_gone=set(moved),
+                pages=[(page.output_path, page_row(page)) for page in pages],
+                pages_gone=gone,
+                groups=[(group, fingerprints.value(group)) for url, group in groups.items()
+                        if moves is not None and url in moves.groups],
+                prints=page_prints, prints_gone=gone,
+                blobs=blobs)
             save_state(config.cache_dir, dataclasses.replace(
                 state, store_generation=generation, files=dict(files), inputs_key=inputs,
                 started_ns=started_ns, folders=folders))
         except cache_write_errors() as exc:
             notices = (not_saved(exc),)
     return QuickResult(rendered=len(pages), notices=notices)
+
+
+def _moves(config: SiteConfig, store: Store, moved: Mapping[str, Article]) -> _Moves:
+    """What moves with the articles in ``moved`` (old URL → the article at its new URL),
+    if the plan stays the previous one (see the module); else ``_NotQuick``."""
+    outputs = store.blob("outputs")
+    related = store.blob("related")
+    if not (isinstance(outputs, frozenset) and isinstance(related, tuple)
+            and len(related) == 3):
+        raise _NotQuick
+    key, lists, entries = related
+    limit = config.related_limit
+    if key != ranking_key(limit, entries):
+        raise _NotQuick
+    stamps = Counter(stamp for _, stamp, _ in entries.values())
+    pages: set[str] = set()
+    groups: set[str] = set()
+    new_entries = dict(entries)
+    for old, article in moved.items():
+        url = article.url
+        entry = entries.get(article.source_path)
+        if (entry is None or entry[0] != old or stamps[entry[1]] != 1 or article.corrections
+                # Links to it are written as the URL under base_url's path, escaped.
+                or html.escape(old) != old or url in moved
+                or url.strip("/").split("/")[0] in RESERVED
+                or any(path.startswith(url.lstrip("/")) for path in outputs)
+                or store.mentioning("articles", old.lstrip("/")) - {old}):
+            raise _NotQuick
+        new_entries[article.source_path] = (url, *entry[1:])
+        pages |= store.mentioning("pages", old)
+        groups |= store.mentioning("groups", old)
+    urls = {old: article.url for old, article in moved.items()}
+    new_lists = {urls.get(owner, owner): tuple(urls.get(u, u) for u in members)
+                 for owner, members in lists.items()}
+    return _Moves(urls, outputs, frozenset(pages), frozenset(groups),
+                  (ranking_key(limit, new_entries), new_lists, new_entries))
 
 
 _HALF = DIGEST_SIZE  # card digest, then body digest
@@ -266,9 +365,12 @@ def _stored_digest(store: Store, url: str) -> bytes:
     return digest
 
 
-def _index_search(config: SiteConfig, store: Store, staging: Staging) -> set[str]:
+def _index_search(config: SiteConfig, store: Store, staging: Staging,
+                  moves: _Moves | None) -> set[str]:
     """Index the site's article pages again (Pagefind indexes whole sites only); returns
     the files of the old index that the new one does not have."""
     old = {f"{BUNDLE}/{path}" for path in published_files(config.output_dir / BUNDLE)}
-    index_view([url.lstrip("/") + "index.html" for url in store.article_digests()], staging)
+    urls = moves.urls if moves is not None else {}
+    index_view([Page(urls.get(url, url), "").output_path for url in store.article_digests()],
+               staging)
     return old - staging.current

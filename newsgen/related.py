@@ -14,6 +14,7 @@ articles carry all of ``S``, so a set with no unseen members left no longer hold
 from __future__ import annotations
 
 import bisect
+import hashlib
 import heapq
 import math
 from collections import Counter
@@ -73,6 +74,14 @@ Entry = tuple[str, int, tuple[str, ...]]
 def ranking_entries(articles: Sequence[Article]) -> dict[str, Entry]:
     return {a.source_path: (a.url, int(a.date.timestamp()), tuple(sorted(a.topic_slugs)))
             for a in articles}
+
+
+def ranking_key(limit: int, entries: Mapping[str, Entry]) -> str:
+    """What the lists depend on: the limit and the entries, in the articles' order."""
+    digest = hashlib.sha1(f"{limit}".encode())
+    for url, stamp, topics in entries.values():
+        digest.update(f"\0{url}\0{stamp}\0{','.join(topics)}".encode())
+    return f"{limit}:{digest.hexdigest()}"
 
 
 def moved_urls(old: Mapping[str, Entry], new: Mapping[str, Entry]) -> dict[str, str] | None:

@@ -21,15 +21,32 @@ class SitemapEntry:
     lastmod: datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class ArticleEntry:
+    """An article's entry. It holds the article, not a copy of its URL, so the build
+    cache knows which sitemaps list it: a headline edit that moves the article's URL
+    renders those again (``quick``). Reading the URL here reads no article field (see
+    ``reads``): what a sitemap shows of an article is part of its fingerprint's
+    structure, as a headline or summary is not."""
+
+    article: Article
+    lastmod: datetime
+
+    @property
+    def url(self) -> str:
+        return self.article.url
+
+
 def _latest(articles: Iterable[Article]) -> datetime | None:
     return max((a.modified for a in articles), default=None)
 
 
-def sitemap_entries(site: Site) -> list[SitemapEntry]:
+def sitemap_entries(site: Site) -> list[SitemapEntry | ArticleEntry]:
     """Every page worth indexing (first pages of listings, every article), with the time it
     last changed where one is known. One pass over each listing."""
     home_lastmod = _latest(site.articles[:1])
-    entries = [SitemapEntry("/", home_lastmod), SitemapEntry("/topics/", home_lastmod)]
+    entries: list[SitemapEntry | ArticleEntry] = [SitemapEntry("/", home_lastmod),
+                                                  SitemapEntry("/topics/", home_lastmod)]
     entries += [SitemapEntry(t.url, t.latest.modified) for t in site.topics]
     entries.append(SitemapEntry("/authors/", home_lastmod))
     entries += [SitemapEntry(a.url, a.latest.modified) for a in site.authors]
@@ -46,7 +63,7 @@ def sitemap_entries(site: Site) -> list[SitemapEntry]:
     entries += archive
     entries.append(SitemapEntry("/corrections/", site.corrections[0].correction.date
                                 if site.corrections else None))
-    entries += [SitemapEntry(a.url, a.modified) for a in site.articles]
+    entries += [ArticleEntry(a, a.modified) for a in site.articles]
     return entries
 
 

@@ -3,7 +3,7 @@
 parsed    article file → its ``Parsed`` record: unchanged files are not parsed again
 articles  site URL → the article as pages show it (topics merged, links resolved)
 pages     output path → the planned page (template and context, with articles and topics,
-          authors and sources by URL) of every page that shows articles (see ``reads``)
+          authors and sources by URL) of every page written
 groups    topic, author or source URL → the group, with its articles by URL (one row per
           group rather than a copy in each of its pages: linear in the site's size)
 prints    output path → the fingerprint of every page written (see ``fingerprint``)
@@ -49,6 +49,9 @@ CREATE TABLE IF NOT EXISTS prints (path TEXT PRIMARY KEY, structure TEXT NOT NUL
 CREATE TABLE IF NOT EXISTS blobs (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 """
 
+
+# Each table's key column (``mentioning``).
+_KEYS = {"parsed": "path", "articles": "url", "pages": "path", "groups": "url"}
 
 _SAME_AS_PARSED = b"\0parsed:"  # a row that says "the parsed row of this file"
 
@@ -174,6 +177,24 @@ class Store:
                     found[path] = (structure, _urls(card_urls), _urls(body_urls), reads)
         return found
 
+    def prints_of(self, paths: Iterable[str]) -> dict[str, PagePrint]:
+        found = {}
+        for path in paths:
+            for structure, cards, bodies, reads in self._rows(
+                    "SELECT structure, cards, bodies, reads FROM prints WHERE path = ?", path):
+                found[path] = (structure, _urls(cards), _urls(bodies), reads)
+        return found
+
+    def mentioning(self, table: str, text: str) -> set[str]:
+        """The keys of the rows of ``table`` ("parsed", "articles", "pages" or "groups")
+        whose pickle holds ``text``: pickles keep strings as UTF-8, so every row that
+        holds an article or group by that URL, or a body linking to it (and maybe a few
+        rows that merely contain the text)."""
+        key = _KEYS[table]
+        return {os.fsdecode(found) if isinstance(found, bytes) else found
+                for (found,) in self._rows(f"SELECT {key} FROM {table} WHERE instr(row, ?) > 0",
+                                           text.encode("utf-8", "surrogatepass"))}
+
     def blob(self, name: str) -> Any:
         rows = self._rows("SELECT value FROM blobs WHERE name = ?", name)
         return _loads(rows[0][0]) if rows else None
@@ -193,11 +214,17 @@ class Store:
         url, template, context, renderer = self._unpickle(rows[0][0], resolve, groups or {})
         return Page(url, template, MappingProxyType(context), renderer)
 
+    def group(self, url: str, resolve: Callable[[str], Article | ArticleRef],
+              groups: dict[str, ArticleGroup]) -> ArticleGroup:
+        """The group at ``url`` read from its row (and kept in ``groups``), its articles
+        looked up with ``resolve``."""
+        return self._group_loader(resolve, groups)(url)
+
     def group_digests(self) -> dict[str, bytes]:
         return {url: bytes(digest) for url, digest in self._rows("SELECT url, digest FROM groups")}
 
-    def _unpickle(self, data: bytes, resolve: Callable[[str], Article | ArticleRef],
-                  groups: dict[str, ArticleGroup]) -> Any:
+    def _group_loader(self, resolve: Callable[[str], Article | ArticleRef],
+                      groups: dict[str, ArticleGroup]) -> Callable[[str], ArticleGroup]:
         def load_group(url: str) -> ArticleGroup:
             if url not in groups:
                 rows = self._rows("SELECT row FROM groups WHERE url = ?", url)
@@ -206,8 +233,12 @@ class Store:
                 groups[url] = self._unpickle(rows[0][0], resolve, groups)
             return groups[url]
 
+        return load_group
+
+    def _unpickle(self, data: bytes, resolve: Callable[[str], Article | ArticleRef],
+                  groups: dict[str, ArticleGroup]) -> Any:
         try:
-            return _RowUnpickler(data, resolve, load_group).load()
+            return _RowUnpickler(data, resolve, self._group_loader(resolve, groups)).load()
         except StoreError:
             raise
         except Exception as exc:

@@ -257,6 +257,111 @@ def test_headline_edit_renders_only_pages_showing_it_without_loading_every_artic
     assert snapshot(out) == clean_build(root, tmp_path / "clean")
 
 
+def test_headline_edit_that_moves_the_url_renders_only_pages_showing_it(
+        make_site, tmp_path, monkeypatch) -> None:
+    root = make_site(base_files())
+    settle(root)
+    out = tmp_path / "out"
+    build(site_config(root, output_dir=out), jobs=1)
+    old_page = out / "2024" / "01" / "story-number-5" / "index.html"
+    assert old_page.is_file()
+    unrelated = out / "index.html"  # the three newest stories: story 5 is on page 2
+    assert "Story number 5" not in unrelated.read_text()
+    before = unrelated.stat().st_mtime_ns
+
+    def no_index(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the whole site was loaded and indexed for a headline edit")
+
+    monkeypatch.setattr("newsgen.index.build_site", no_index)
+    monkeypatch.setattr("newsgen.content.collect_articles", no_index)
+    edit_title_and_url(root, 1)
+    settle(root)
+    result = build(site_config(root, output_dir=out), jobs=1)
+    assert 0 < result.rendered < result.pages
+    moved = "/2024/01/moved-1-story-number-5/"
+    assert not old_page.parent.exists()
+    assert "Moved 1 Story number 5" in (out / moved.strip("/") / "index.html").read_text()
+    assert moved in (out / "sitemap.xml").read_text()
+    assert "/2024/01/story-number-5/" not in (out / "sitemap.xml").read_text()
+    assert unrelated.stat().st_mtime_ns == before
+    # What the move wrote to the cache serves the next edits: of the moved article, of
+    # another whose URL moves, all without loading every article.
+    edit_body(root, 3)
+    path = root / "articles" / "2024" / "story-5.md"
+    path.write_text(path.read_text().replace("Body of story 5.", "Body of story 5, edited."))
+    settle(root)
+    build(site_config(root, output_dir=out), jobs=1)
+    path = root / "articles" / "2024" / "story-0.md"
+    path.write_text(path.read_text().replace('title: "', 'title: "Moved ', 1))
+    settle(root)
+    build(site_config(root, output_dir=out), jobs=1)
+    assert (out / "2024" / "01" / "moved-story-number-0" / "index.html").is_file()
+    monkeypatch.undo()
+    assert snapshot(out) == clean_build(root, tmp_path / "clean")
+
+
+@pytest.mark.parametrize("case", ["same date as another", "linked from another",
+                                  "corrected"])
+def test_url_move_that_can_change_more_than_its_pages_takes_the_full_build(
+        make_site, tmp_path, monkeypatch, case) -> None:
+    """Listings and related lists break ties of date by URL, and a link to the article
+    is written with its URL: such moves are planned again in full, to the same bytes."""
+    files = base_files()
+    # Story 5 moves from /2024/01/story-number-5/ to /2024/01/moved-2-story-number-5/:
+    # "paired-story" sorts between the two, so a tie with it changes order.
+    corrected = ('\ncorrections:\n  - date: 2024-02-01 10:00:00+07:00\n'
+                 '    text: "An earlier version misspelled a name."\ndate:')
+    if case == "same date as another":
+        files["articles/2024/paired.md"] = article(
+            "Paired story", date="2024-01-15 09:00:00+07:00", topics=["Laos", "Climate"])
+    elif case == "linked from another":
+        files["articles/2024/story-1.md"] = files["articles/2024/story-1.md"].replace(
+            "More.", "More in [story five](story-5.md).")
+    else:  # corrections of the same day are listed by URL
+        for name in ("articles/2024/story-5.md", "articles/2024/paired.md"):
+            files[name] = files.get(name, article(
+                "Paired story", date="2024-01-20 09:00:00+07:00", topics=["Laos"],
+            )).replace("\ndate:", corrected, 1)
+    root = make_site(files)
+    settle(root)
+    out = tmp_path / "out"
+    build(site_config(root, output_dir=out), jobs=1)
+    import newsgen.index
+
+    indexed: list[bool] = []
+    real = newsgen.index.build_site
+    monkeypatch.setattr(newsgen.index, "build_site",
+                        lambda *args: indexed.append(True) or real(*args))
+    edit_title_and_url(root, 2)
+    settle(root)
+    build(site_config(root, output_dir=out), jobs=1)
+    assert indexed
+    if case == "linked from another":
+        assert 'href="/2024/01/moved-2-story-number-5/"' in (
+            out / "2024" / "02" / "story-number-1" / "index.html").read_text()
+    monkeypatch.undo()
+    assert snapshot(out) == clean_build(root, tmp_path / "clean")
+
+
+def test_url_moved_onto_another_articles_url_is_an_error_naming_both(make_site,
+                                                                     tmp_path) -> None:
+    from newsgen.errors import ContentError
+
+    root = make_site(base_files())
+    settle(root)
+    out = tmp_path / "out"
+    build(site_config(root, output_dir=out), jobs=1)
+    published = snapshot(out)
+    path = root / "articles" / "2024" / "story-5.md"
+    path.write_text(path.read_text().replace('title: "', 'slug: "story-number-0"\ntitle: "'))
+    settle(root)
+    with pytest.raises(ContentError) as caught:
+        build(site_config(root, output_dir=out), jobs=1)
+    assert "URL /2024/01/story-number-0/ is already used by" in str(caught.value)
+    assert "story-0.md" in str(caught.value) and "story-5.md" in str(caught.value)
+    assert snapshot(out) == published
+
+
 def test_custom_listing_that_shows_bodies_follows_body_edits(make_site, tmp_path) -> None:
     root = make_site({**base_files(), "templates/index.html":
                       "{% extends 'base.html' %}{% block content %}{% for a in articles %}"
