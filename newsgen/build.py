@@ -259,7 +259,10 @@ def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_
                                         pages, page_prints, previous_pages, rendered,
                                         page_rows, blobs={
                                             "related": related.blob(),
-                                            "outputs": frozenset(staging.current)})
+                                            "outputs": frozenset(staging.current),
+                                            "templates": fingerprints.templates(
+                                                sorted({p.template for p in pages
+                                                        if p.template}))})
                 save_state(config.cache_dir, CacheState(
                     parse_key=parse_key, store_generation=generation, files=files,
                     chrome=site_chrome, output_dir=str(config.output_dir),

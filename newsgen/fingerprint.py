@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -93,6 +93,16 @@ class Fingerprints:
         digest.update(self.value(page.context))
         return digest.hexdigest()
 
+    def templates(self, names: Iterable[str]) -> dict[str, bytes]:
+        """The digests of the templates ``names`` (``template``), to seed another build's
+        with (``seed_templates``) while no template file, setting or code changed."""
+        found = {name: self.template(name) for name in names}
+        return {name: digest for name, digest in found.items()
+                if not digest.startswith(_UNRENDERABLE)}
+
+    def seed_templates(self, digests: Mapping[str, bytes]) -> None:
+        self._templates.update(digests)
+
     def template(self, name: str) -> bytes:
         """Digest of a template and, transitively, every template it references."""
         if name not in self._templates:
@@ -113,7 +123,7 @@ class Fingerprints:
                 references = list(meta.find_referenced_templates(self.env.parse(source)))
             except jinja2.TemplateError:
                 # Let rendering report it; a unique key makes sure the page is rendered.
-                return f"unrenderable:{id(self)}:{current}".encode()
+                return _UNRENDERABLE + f"{id(self)}:{current}".encode()
             sources[current] = source
             for reference in references:
                 if reference is None:  # a computed name: it may be any template
@@ -170,3 +180,4 @@ class Fingerprints:
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
+_UNRENDERABLE = b"unrenderable:"

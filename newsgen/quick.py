@@ -66,6 +66,7 @@ from newsgen.page import Page
 from newsgen.related import ranking_key
 from newsgen.render import make_site_env, render_tracked
 from newsgen.search import BUNDLE, index_view
+from newsgen.sitemaps import lists_urls
 from newsgen.store import Store, StoreError, page_row
 
 # What decides where an article appears: every field the index, the related lists, the
@@ -105,6 +106,7 @@ class _Moves:
     pages: frozenset[str]  # output paths of the pages whose rows hold a moved article
     groups: frozenset[str]  # URLs of the groups that hold one
     related: tuple[str, dict[str, tuple[str, ...]], dict[str, Any]]  # blob, new URLs
+    templates: Mapping[str, bytes]  # the digests of the templates (no template changed)
 
     def path(self, url: str) -> str:
         return Page(url, "").output_path
@@ -227,31 +229,35 @@ def _apply(config: SiteConfig, state: CacheState, store: Store, files: FileStats
     new_bodies = {old_urls[url] for url, digest in digests.items()
                   if digest[_HALF:] != stored[url][_HALF:]} | set(moved)
     previous = store.prints_reading(new_cards, new_bodies)
-    if moves is not None:
-        previous.update(store.prints_of(moves.pages - previous.keys()))
-        if not moves.pages <= previous.keys():
-            raise _NotQuick
-    paths = sorted(previous)
-    pages: list[Page] = []
     groups: dict[str, ArticleGroup] = {}
-    for path in paths:
+
+    def load_page(path: str) -> Page:
         page = store.page(path, resolve, groups)
         if page is None:
             raise _NotQuick
-        if page.url in moved:
-            page = dataclasses.replace(page, url=moved[page.url].url)
-        pages.append(page)
+        return dataclasses.replace(page, url=moved[page.url].url) if page.url in moved else page
+
+    pages = [load_page(path) for path in sorted(previous)]
     if moves is not None:
+        # A page that holds a moved article without reading it renders as it did, except
+        # a sitemap: it shows the URLs of the articles it lists without reading them. (The
+        # others keep rows and a structure digest with the old URL, which they never
+        # read: the next full build takes their structure again.)
+        sitemaps = [page for page in map(load_page, sorted(moves.pages - previous.keys()))
+                    if lists_urls(page)]
+        pages += sitemaps
         for url in moves.groups:
             store.group(url, resolve, groups)
     assert state.chrome is not None
     env = make_site_env(config, state.chrome, config.cache_dir)
     fingerprints = Fingerprints(env, site_key(config, state.chrome))
+    if moves is not None:
+        fingerprints.seed_templates(moves.templates)
     # The structure part of each fingerprint is the previous one: no template, setting or
     # article shape changed (computing it again would parse every template it uses).
-    # Except where a page holds a moved article: the structure has its URL.
-    prints = [fingerprints.page(page) if moves is not None
-              else previous[path][0] for path, page in zip(paths, pages, strict=True)]
+    # Except where a page holds a moved article, or a group that does: it has the URL.
+    prints = [fingerprints.page(page) if moves is not None else previous[page.output_path][0]
+              for page in pages]
     page_prints: dict[str, PagePrint] = {}
     with output_lock(config):
         # A commit to complete, files put in or taken out by hand, or a build that
@@ -323,8 +329,9 @@ def _moves(config: SiteConfig, store: Store, moved: Mapping[str, Article]) -> _M
     if the plan stays the previous one (see the module); else ``_NotQuick``."""
     outputs = store.blob("outputs")
     related = store.blob("related")
+    templates = store.blob("templates")
     if not (isinstance(outputs, frozenset) and isinstance(related, tuple)
-            and len(related) == 3):
+            and len(related) == 3 and isinstance(templates, dict)):
         raise _NotQuick
     key, lists, entries = related
     limit = config.related_limit
@@ -351,7 +358,7 @@ def _moves(config: SiteConfig, store: Store, moved: Mapping[str, Article]) -> _M
     new_lists = {urls.get(owner, owner): tuple(urls.get(u, u) for u in members)
                  for owner, members in lists.items()}
     return _Moves(urls, outputs, frozenset(pages), frozenset(groups),
-                  (ranking_key(limit, new_entries), new_lists, new_entries))
+                  (ranking_key(limit, new_entries), new_lists, new_entries), templates)
 
 
 _HALF = DIGEST_SIZE  # card digest, then body digest

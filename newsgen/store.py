@@ -177,14 +177,6 @@ class Store:
                     found[path] = (structure, _urls(card_urls), _urls(body_urls), reads)
         return found
 
-    def prints_of(self, paths: Iterable[str]) -> dict[str, PagePrint]:
-        found = {}
-        for path in paths:
-            for structure, cards, bodies, reads in self._rows(
-                    "SELECT structure, cards, bodies, reads FROM prints WHERE path = ?", path):
-                found[path] = (structure, _urls(cards), _urls(bodies), reads)
-        return found
-
     def mentioning(self, table: str, text: str) -> set[str]:
         """The keys of the rows of ``table`` ("parsed", "articles", "pages" or "groups")
         whose pickle holds ``text``: pickles keep strings as UTF-8, so every row that
