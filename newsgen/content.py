@@ -313,7 +313,8 @@ def parse_article(text: str, source: str, config: SiteConfig) -> tuple[Article, 
         summary = truncate_words(first_paragraph_text(body_html), config.summary_length)
     article = Article(
         source_path=source, title=title, date=moment, slug=slug,
-        url=article_url(config.permalink, moment, slug), body_html=body_html,
+        url=article_url(config.permalink, moment, slug),
+        body_utf8=body_html.encode("utf-8", "surrogatepass"),
         summary=summary, source=source_name, source_url=source_url,
         topics=tuple(tags.values()), authors=authors, bylines=tuple(bylines.values()),
         source_slug=slugify(source_name) if source_name else "", updated=updated,

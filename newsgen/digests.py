@@ -15,9 +15,10 @@ import pickle
 from newsgen.models import Article
 
 # Article fields that come from the Markdown body; every other field is the article's card.
-BODY_FIELDS = frozenset({"body_html", "toc", "refs"})
+# (``body_html`` is the decoded ``body_utf8``.)
+BODY_FIELDS = frozenset({"body_utf8", "body_html", "toc", "refs"})
 CARD_FIELDS = tuple(f.name for f in dataclasses.fields(Article) if f.name not in BODY_FIELDS)
-_BODY_REST = tuple(sorted(BODY_FIELDS - {"body_html"}))
+_BODY_REST = ("refs", "toc")
 DIGEST_SIZE = hashlib.sha1().digest_size
 
 
@@ -27,9 +28,7 @@ def card_digest(article: Article) -> bytes:
 
 
 def body_digest(article: Article) -> bytes:
-    # The HTML is encoded rather than pickled: pickling a str keeps a UTF-8 copy of it
-    # inside the string (see ``Article.__reduce__``).
-    digest = hashlib.sha1(article.body_html.encode("utf-8", "surrogatepass") + b"\0")
+    digest = hashlib.sha1(article.body_utf8 + b"\0")
     digest.update(pickle.dumps(tuple(getattr(article, name) for name in _BODY_REST),
                                protocol=pickle.HIGHEST_PROTOCOL))
     return digest.digest()

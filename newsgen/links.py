@@ -196,8 +196,9 @@ def resolve_links(articles: Sequence[Article], config: SiteConfig, static: froze
                                         f"{where}: {local.path} is {why}, not published: the "
                                         f"link is broken until it is", ref.line))
         if rewrites:
+            body = rewrite_targets(article.body_html, rewrites)
             article = dataclasses.replace(article,
-                                          body_html=rewrite_targets(article.body_html, rewrites))
+                                          body_utf8=body.encode("utf-8", "surrogatepass"))
         result.append(article)
     return result, warnings, errors
 

@@ -54,7 +54,7 @@ class Article:
     date: datetime  # always timezone-aware
     slug: str
     url: str  # site URL, from the permalink pattern: "/2024/01/slug/"
-    body_html: str
+    body_utf8: bytes  # the body's HTML, encoded (see ``body_html``)
     summary: str
     source: str = ""
     source_url: str | None = None
@@ -97,25 +97,28 @@ class Article:
     def source_page(self) -> str | None:
         return f"/sources/{self.source_slug}/" if self.source_slug else None
 
+    @property
+    def body_html(self) -> str:
+        """The body's HTML. A build holds every article's body in memory, and keeps it as
+        UTF-8: as a str, one character beyond Latin-1 (a dash, a curly quote) makes the
+        whole body two bytes a character, and pickling a str keeps a UTF-8 copy inside
+        it. Decoding when a page shows the body costs microseconds."""
+        return self.body_utf8.decode("utf-8", "surrogatepass")
+
     def __reduce__(self) -> tuple[Any, ...]:
-        # Articles are pickled to leave the workers and into the build cache. This is
-        # faster than the generic state of slotted dataclasses, and the body goes as
-        # UTF-8 bytes: pickling a str makes CPython keep its UTF-8 form inside the
-        # string, a second copy of every body in memory (~55 MB at 10,000 articles)
-        # once a cold build had written the cache.
-        return (_unpickle_article, (self.body_html.encode("utf-8", "surrogatepass"),
-                                    _pickled_fields(self)))
+        # Articles are pickled to leave the workers and into the build cache: this is
+        # faster than the generic state of slotted dataclasses.
+        return (_unpickle_article, (_pickled_fields(self),))
 
 
-def _unpickle_article(body: bytes, values: tuple[Any, ...]) -> Article:
+def _unpickle_article(values: tuple[Any, ...]) -> Article:
     article = object.__new__(Article)
-    object.__setattr__(article, "body_html", body.decode("utf-8", "surrogatepass"))
     for name, value in zip(_PICKLED_FIELDS, values, strict=True):
         object.__setattr__(article, name, value)
     return article
 
 
-_PICKLED_FIELDS = tuple(f.name for f in fields(Article) if f.name != "body_html")
+_PICKLED_FIELDS = tuple(f.name for f in fields(Article))
 _pickled_fields = attrgetter(*_PICKLED_FIELDS)
 
 

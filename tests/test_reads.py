@@ -14,7 +14,7 @@ from newsgen.reads import TrackingEnvironment
 
 STORY = Article(source_path="articles/a.md", title="A <title>",
                 date=datetime(2024, 1, 2, tzinfo=UTC),
-                slug="a", url="/2024/01/a/", body_html="<p>Body</p>", summary="S")
+                slug="a", url="/2024/01/a/", body_utf8=b"<p>Body</p>", summary="S")
 
 
 class Both:

@@ -18,7 +18,7 @@ START = datetime(2024, 1, 1, tzinfo=UTC)
 def make(name: str, day: float, *topics: str) -> Article:
     return Article(source_path=f"articles/{name}.md", title=name.title(),
                    date=START + timedelta(days=day), slug=name, url=f"/{name}/",
-                   body_html="", summary="", topics=tuple(Tag(t, t) for t in topics))
+                   body_utf8=b"", summary="", topics=tuple(Tag(t, t) for t in topics))
 
 
 def titles(result: dict[str, tuple[Article, ...]], article: Article) -> list[str]:

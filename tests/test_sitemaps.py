@@ -118,7 +118,7 @@ def test_news_sitemap_window_edges_and_the_1000_limit() -> None:
 
     def at(i: int, moment: datetime) -> Article:
         return Article(source_path=f"articles/{i}.md", title=f"Story {i}", date=moment,
-                       slug=f"story-{i}", url=f"/s/story-{i}/", body_html="<p>x</p>",
+                       slug=f"story-{i}", url=f"/s/story-{i}/", body_utf8=b"<p>x</p>",
                        summary="x")
 
     edge = [at(1, BUILD_TIME - timedelta(hours=48)), at(2, BUILD_TIME),
@@ -148,7 +148,7 @@ def test_a_site_of_just_over_50000_articles_gets_an_index_of_two_parts(
     articles = [
         Article(source_path=f"articles/{i}.md", title=f"Story {i}",
                 date=(moment := first + timedelta(minutes=5 * i)), slug=f"story-{i}",
-                url=f"/{moment:%Y}/{moment:%m}/story-{i}/", body_html="<p>x</p>",
+                url=f"/{moment:%Y}/{moment:%m}/story-{i}/", body_utf8=b"<p>x</p>",
                 summary="x")
         for i in range(n)]
     site, _ = build_site(articles, config)
