@@ -30,9 +30,15 @@ LONG_LIST = 256
 # At most this many of an article's topics are walked; the others are read in full.
 MAX_WALKED = 6
 _BATCH = 16  # walk steps between two checks of the stop bound
+# Sets of long-list topics carried by at most this many articles are ranked in full.
+FEW = 64
 _SCALE = 1_000_000  # integer weights make scores exact and order-independent
 
 Key = tuple[int, int, int, str]  # (-score, date distance, -timestamp, url): smaller is better
+
+
+# Per set of long-list topics: how many articles carry them all, and which when few.
+_Containing = dict[frozenset[str], tuple[int, tuple[int, ...] | None]]
 
 
 @dataclass(frozen=True)
@@ -124,7 +130,7 @@ def update_related(articles: Sequence[Article], limit: int,
             kept[url] = tuple(current)
     if again:
         index = _build_index(articles)
-        containing: dict[frozenset[str], int] = {}
+        containing: _Containing = {}
         for url in again:
             ids = _top_related(index.ids[url], index, limit, containing)
             if ids:
@@ -140,7 +146,7 @@ _JOB: tuple[_Index, int] | None = None
 def _rank_chunk(ids: Sequence[int]) -> list[list[int]]:
     assert _JOB is not None
     index, limit = _JOB
-    containing: dict[frozenset[str], int] = {}
+    containing: _Containing = {}
     return [_top_related(i, index, limit, containing) for i in ids]
 
 
@@ -159,7 +165,7 @@ def _build_index(articles: Sequence[Article]) -> _Index:
 
 
 def _top_related(i: int, ix: _Index, limit: int,
-                 containing: dict[frozenset[str], int]) -> list[int]:
+                 containing: _Containing) -> list[int]:
     mine = ix.topics[i]
     by_length = sorted(mine, key=lambda t: (-len(ix.postings[t]), t))
     walked = [t for t in by_length[:MAX_WALKED] if len(ix.postings[t]) > LONG_LIST]
@@ -200,7 +206,7 @@ def _top_related(i: int, ix: _Index, limit: int,
 
 
 def _walk(i: int, ix: _Index, limit: int, walked: list[str], seen: set[int], best: list[Key],
-          key: Callable[[int], Key], containing: dict[frozenset[str], int]) -> None:
+          key: Callable[[int], Key], containing: _Containing) -> None:
     """Walk the long posting lists outward from article ``i``'s date (see module doc).
 
     An unseen article sharing exactly the set ``S`` of long-list topics scores ``gain[S]`` and
@@ -218,11 +224,27 @@ def _walk(i: int, ix: _Index, limit: int, walked: list[str], seen: set[int], bes
     # Articles already ranked (and ``i`` itself) are not "unseen": count them by the
     # long-list topics they carry, then take them off each set's total.
     seen_by_shared = Counter(ix.topics[j] & walked_set for j in seen)
+    members = {s: _containing(s, ix, containing) for s in subsets}
     remaining = {
-        s: _count_containing(s, ix, containing)
-        - sum(n for shared, n in seen_by_shared.items() if s <= shared)
+        s: members[s][0] - sum(n for shared, n in seen_by_shared.items() if s <= shared)
         for s in subsets
     }
+    # A set with few members is ranked in full: walking to them could mean walking a
+    # whole list (they may be years away), and the longer the archive, the longer the
+    # lists. Then only sets with many members are walked, and those are found near.
+    for s in subsets:
+        few = members[s][1]
+        if few is None or remaining[s] <= 0:
+            continue
+        for j in few:
+            if j in seen:
+                continue
+            seen.add(j)
+            _discount(ix.topics[j] & walked_set, remaining)
+            candidate = key(j)
+            if len(best) < limit or candidate < best[-1]:
+                bisect.insort(best, candidate)
+                del best[limit:]
     gain = {s: sum(ix.weight[t] for t in s) for s in subsets}
     pilot = {s: min(s, key=lambda t: (len(ix.postings[t]), t)) for s in subsets}
     here = ix.stamps[i]
@@ -281,9 +303,12 @@ def _discount(shared: frozenset[str], remaining: dict[frozenset[str], int]) -> N
             remaining[s] -= 1
 
 
-def _count_containing(topics: frozenset[str], ix: _Index,
-                      memo: dict[frozenset[str], int]) -> int:
+def _containing(topics: frozenset[str], ix: _Index,
+                memo: dict[frozenset[str], tuple[int, tuple[int, ...] | None]],
+                ) -> tuple[int, tuple[int, ...] | None]:
+    """How many articles carry all of ``topics``, and which when they are few."""
     if topics not in memo:
         sets = sorted((ix.posting_sets[t] for t in topics), key=len)
-        memo[topics] = len(sets[0].intersection(*sets[1:]))
+        found = sets[0].intersection(*sets[1:])
+        memo[topics] = (len(found), tuple(sorted(found)) if len(found) <= FEW else None)
     return memo[topics]
