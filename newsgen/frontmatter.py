@@ -38,6 +38,15 @@ class _FrontMatterLoader(_BaseLoader):  # type: ignore[misc,valid-type]
                 what = f"cannot read this value as {tag}"
             raise yaml.constructor.ConstructorError(None, None, what, node.start_mark) from exc
 
+    def construct_scalar(self, node: yaml.ScalarNode) -> Any:
+        value = super().construct_scalar(node)
+        # The file's text is composed (``normalise_text``), but not what an escape in a
+        # quoted value stands for ("\U0002F800"): such a value reads as the same text
+        # typed plainly.
+        if isinstance(value, str) and not unicodedata.is_normalized("NFC", value):
+            value = unicodedata.normalize("NFC", value)
+        return value
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
         first: dict[str, int] = {}
         for key_node, _ in node.value:

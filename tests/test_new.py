@@ -150,6 +150,22 @@ def test_front_matter_round_trips_composed() -> None:
     assert (parsed.source, parsed.authors) == ("\u8c48", ("\u8c48",))
 
 
+def test_front_matter_escapes_compose_too() -> None:
+    """Another example hypothesis found: a control character makes YAML write the value
+    quoted with escapes, which the file's composition does not reach."""
+    config = SiteConfig(root=Path("/site"), source="Default")
+    date = datetime(2024, 5, 3, 14, 7, tzinfo=config.tz)
+    text = article_text("0", date, topics=["\x1f\U0002f800"], source="\x1f\U0002f800",
+                        authors=["\x1f\U0002f800"], draft=False)
+    assert "\\U0002F800" in text.upper()
+
+    parsed, _ = parse_article(text, "articles/x.md", config)
+
+    # (\x1f is white space to Python: names lose it at the edges.)
+    assert [t.name for t in parsed.topics] == ["\u4e3d"]
+    assert (parsed.source, parsed.authors) == ("\u4e3d", ("\u4e3d",))
+
+
 def test_new_refuses_an_author_with_no_letters(tmp_path: Path, capsys) -> None:
     assert main(["init", str(tmp_path / "site")]) == 0
     assert main(["new", "Fine title", "--author", ":", "--site", str(tmp_path / "site")]) == 1
