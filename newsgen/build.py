@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -203,6 +203,9 @@ def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_
         # without those, every page is rendered and the workers take its digest.
         prints = [fingerprints.page(page) for page in pages] if in_place else None
         fingerprints.forget_structures()
+        # A cold build writes its page rows into the new store as they come, rather than
+        # holding them all until the end (~200 MB at 100,000 articles).
+        fresh = _FreshRows(config) if use_cache and store is None else None
         staging = Staging(config.output_dir)
         try:
             # What the published folder holds (incremental builds): the files the previous
@@ -221,7 +224,7 @@ def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_
             rendered, page_rows = render_pages(
                 pages, todo, env, staging, jobs,
                 RenderPrints(fingerprints, prints, by_url, previous_pages) if use_cache
-                else None)
+                else None, fresh)
             for static_dir in (THEME_DIR / "static", config.static_dir):
                 warnings += staging.copy_tree(static_dir, "static", config.root, in_place)
             # The search index is kept or rebuilt from the published folder, and whatever
@@ -239,6 +242,8 @@ def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_
             folders = folder_stamps(config.output_dir, folders_of(staging.current))
         except BaseException:
             staging.discard()
+            if fresh is not None:
+                fresh.store.close()
             raise
         result = BuildResult(
             articles=len(site.articles), topics=len(site.topics), pages=len(pages),
@@ -255,6 +260,8 @@ def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_
             page_prints = {page.output_path: rendered.get(page.output_path)
                            or previous_pages[page.output_path] for page in pages}
             try:
+                if fresh is not None:
+                    store = fresh.ready()
                 generation = _save_rows(config, store, previous, records, site, fingerprints,
                                         pages, page_prints, previous_pages, rendered,
                                         page_rows, blobs={
@@ -516,17 +523,47 @@ class RenderPrints:
         return page_row(page)
 
 
+class _FreshRows:
+    """The new store of a cold build, written page rows first, as rendering goes.
+
+    Like any store from ``Store.reset``, it replaces the old one only once written in
+    full (see there). A row that cannot be written stops the rows, not the build: the
+    cache is then not saved, with the usual notice (``ready``)."""
+
+    def __init__(self, config: SiteConfig) -> None:
+        from newsgen.store import Store
+
+        self.store = Store.reset(config.cache_dir)
+        self.error: Exception | None = None
+
+    def __call__(self, rows: list[tuple[str, bytes]]) -> None:
+        if self.error is None and rows:
+            try:
+                self.store.add_pages(rows)
+            except cache_write_errors() as exc:
+                self.error = exc
+
+    def ready(self) -> Store:
+        """The store, to be written the rest of the rows; or what writing them failed with."""
+        if self.error is not None:
+            self.store.close()
+            raise self.error
+        return self.store
+
+
 # What forked render workers inherit: set just before the pool starts, cleared after.
 _RENDER_JOB: tuple[list[Page], jinja2.Environment, Staging, RenderPrints | None] | None = None
 
 
 def render_pages(pages: list[Page], todo: Sequence[int], env: jinja2.Environment,
                  staging: Staging, jobs: int, prints: RenderPrints | None,
+                 rows_to: Callable[[list[tuple[str, bytes]]], None] | None = None,
                  ) -> tuple[dict[str, PagePrint], dict[str, bytes]]:
     """Render the pages at ``todo`` into the staging folder, in chunks across processes.
     With ``prints`` (builds that keep the cache), returns what the workers took for it:
     the fingerprint of each page rendered (its structure and the digests of the articles
-    it read, see ``fingerprint``), and the new cache rows (``RenderPrints.row``)."""
+    it read, see ``fingerprint``), and the new cache rows (``RenderPrints.row``), or
+    passes those to ``rows_to`` as they come."""
     from newsgen.parallel import map_chunks
     from newsgen.progress import Progress
 
@@ -547,8 +584,10 @@ def render_pages(pages: list[Page], todo: Sequence[int], env: jinja2.Environment
                     record = (record[0], tuple(urls.get(u, u) for u in cards),
                               tuple(urls.get(u, u) for u in bodies), record[3])
                     rendered[path] = record
-                if row is not None:
+                if row is not None and rows_to is None:
                     rows[path] = row
+            if rows_to is not None:
+                rows_to([(path, row) for path, _, row in written if row is not None])
             progress.advance(len(written))
     finally:
         _RENDER_JOB = None

@@ -238,6 +238,12 @@ class Store:
 
     # Writing ---------------------------------------------------------------------------
 
+    def add_pages(self, rows: Iterable[tuple[str, bytes]]) -> None:
+        """Page rows (``page_row``) for a fresh store, before its ``write``: its file is
+        not read until written, so they need no transaction of their own."""
+        assert self._fresh is not None
+        self._db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?)", rows)
+
     def write(self, generation: str, *, parsed: Iterable[Parsed] = (),
               parsed_gone: Iterable[Path] = (),
               articles: Iterable[tuple[Article, bytes]] = (), articles_gone: Iterable[str] = (),

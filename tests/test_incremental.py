@@ -713,3 +713,33 @@ def test_a_cache_that_cannot_be_saved_after_publishing_is_a_notice(
     assert again.rendered == again.pages  # nothing trusted
     assert "Edit 2." in page.read_text()
     assert snapshot(out) == clean_build(root, tmp_path / "clean")
+
+
+def test_a_cold_build_whose_page_rows_cannot_be_written_publishes_with_a_notice(
+        make_site, tmp_path, monkeypatch) -> None:
+    """A cold build writes page rows into the new store while it renders: a full disk
+    then stops the rows, not the build, and leaves no cache behind."""
+    import sqlite3
+
+    from newsgen.store import Store
+
+    root = make_site(base_files())
+    settle(root)
+    out = tmp_path / "out"
+
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Store, "add_pages", disk_full)
+        result = build(site_config(root, output_dir=out), jobs=1)
+
+    assert result.notices == ("build cache not saved (database or disk is full): the next "
+                              "build does all the work again",)
+    cache = root / ".newsgen-cache"
+    assert not (cache / STORE_FILE).exists()
+    assert not (cache / (STORE_FILE + ".new")).exists()
+    assert snapshot(out) == clean_build(root, tmp_path / "clean")
+    again = build(site_config(root, output_dir=out), jobs=1)
+    assert again.rendered == again.pages and not again.notices
+    assert (cache / STORE_FILE).exists()
