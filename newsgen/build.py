@@ -573,22 +573,25 @@ def render_pages(pages: list[Page], todo: Sequence[int], env: jinja2.Environment
     rendered: dict[str, PagePrint] = {}
     rows: dict[str, bytes] = {}
     urls = {url: url for url in prints.by_url} if prints is not None else {}
+
+    def take(written: list[tuple[str, PagePrint | None, bytes | None]]) -> None:
+        # Workers' own bookkeeping stays in their processes: record it here.
+        staging.record([path for path, _, _ in written])
+        for path, record, row in written:
+            if record is not None:
+                # The workers' URL strings are copies: keep the site's own.
+                _, cards, bodies, _ = record
+                record = (record[0], tuple(urls.get(u, u) for u in cards),
+                          tuple(urls.get(u, u) for u in bodies), record[3])
+                rendered[path] = record
+            if row is not None and rows_to is None:
+                rows[path] = row
+        if rows_to is not None:
+            rows_to([(path, row) for path, _, row in written if row is not None])
+        progress.advance(len(written))
+
     try:
-        for written in map_chunks(_render_chunk, todo, jobs):
-            # Workers' own bookkeeping stays in their processes: record it here.
-            staging.record([path for path, _, _ in written])
-            for path, record, row in written:
-                if record is not None:
-                    # The workers' URL strings are copies: keep the site's own.
-                    _, cards, bodies, _ = record
-                    record = (record[0], tuple(urls.get(u, u) for u in cards),
-                              tuple(urls.get(u, u) for u in bodies), record[3])
-                    rendered[path] = record
-                if row is not None and rows_to is None:
-                    rows[path] = row
-            if rows_to is not None:
-                rows_to([(path, row) for path, _, row in written if row is not None])
-            progress.advance(len(written))
+        map_chunks(_render_chunk, todo, jobs, each=take)
     finally:
         _RENDER_JOB = None
         progress.done()

@@ -447,10 +447,13 @@ def collect_articles(config: SiteConfig, jobs: int = 1,
         else:
             todo.append(path)
     progress = Progress("Reading articles", len(todo))
-    for chunk in map_chunks(partial(_read_chunk, config=config), todo, jobs):
+
+    def take(chunk: list[Parsed]) -> None:
         for parsed in chunk:
             records[parsed.path] = parsed
         progress.advance(len(chunk))
+
+    map_chunks(partial(_read_chunk, config=config), todo, jobs, each=take)
     progress.done()
     articles: list[Article] = []
     for path in order:

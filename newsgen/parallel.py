@@ -25,19 +25,25 @@ def chunked(items: Sequence[T], jobs: int) -> list[Sequence[T]]:
     return [items[start : start + size] for start in range(0, len(items), size)]
 
 
-def map_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int) -> list[R]:
+def map_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int,
+               each: Callable[[R], None] | None = None) -> list[R]:
     """``work`` over chunks of ``items``, in order; in worker processes when ``jobs > 1``.
+    With ``each``, every chunk's result is passed to it as soon as it is in (in order),
+    and not kept: nothing returned.
 
     Workers are forked, so they inherit module state set up before the call (the planned
     site, the template environment) and only chunks of small values travel to them.
 
     On Ctrl-C or an error the workers are terminated at once (``Pool.__exit__``), so no
-    queued chunk runs after it. Results are gathered here, not yielded, so that an
-    interrupt always arrives inside this block: a suspended generator would leave the
-    workers running until it was garbage-collected.
+    queued chunk runs after it. Results are gathered (or given to ``each``) here, not
+    yielded, so that an interrupt always arrives inside this block: a suspended generator
+    would leave the workers running until it was garbage-collected.
     """
     if jobs <= 1 or len(items) < MIN_PARALLEL:
-        return [work(items)]
+        if each is None:
+            return [work(items)]
+        each(work(items))
+        return []
     import gc
     import multiprocessing  # not at the top: a build with nothing to do starts no workers
 
@@ -48,7 +54,12 @@ def map_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int) 
     gc.freeze()
     try:
         with context.Pool(jobs, initializer=_leave_signals_to_parent) as pool:
-            results = pool.map(work, chunked(items, jobs), chunksize=1)
+            if each is None:
+                results = pool.map(work, chunked(items, jobs), chunksize=1)
+            else:
+                for result in pool.imap(work, chunked(items, jobs), chunksize=1):
+                    each(result)
+                results = []
             pool.close()
             pool.join()
     finally:
