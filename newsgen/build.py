@@ -614,4 +614,9 @@ def _render_chunk(indices: Sequence[int],
             continue
         record = prints.record(index, page, read)
         written.append((page.output_path, record, prints.row(page, record)))
+    if prints is not None:
+        # The digests of context values are reused within a chunk (a topic's pages are
+        # neighbours); kept across chunks they grow with the site (at 10,000 articles,
+        # a render worker's peak fell from 180 to 166 MB without them).
+        prints.fingerprints.forget_structures()
     return written
