@@ -158,13 +158,18 @@ class SiteEnvironment(TrackingEnvironment):
         return TemplateGlobals({} if d is None else d, self.globals)
 
 
+DATE_MEMO = 20_000
+
+
 def per_datetime(function: Callable[[datetime], str]) -> Callable[[Any], str]:
     """A date filter that computes ``function`` once per datetime object of the build.
 
     The same dates show on many pages (an article's date on its page, its cards and feed
     entries), through the same ``datetime`` objects: the articles'. A datetime is
     immutable, so its text is kept by identity, with the object kept alive so that its
-    ``id`` is not reused. Anything else is passed to ``function`` every time.
+    ``id`` is not reused. Anything else is passed to ``function`` every time. The memo
+    is emptied when it holds ``DATE_MEMO`` texts: a page shows dates of articles near in
+    time, so recent ones are what it reuses, and memory stays flat as archives grow.
     """
     memo: dict[int, tuple[datetime, str]] = {}
 
@@ -173,6 +178,8 @@ def per_datetime(function: Callable[[datetime], str]) -> Callable[[Any], str]:
             return function(moment)
         known = memo.get(id(moment))
         if known is None:
+            if len(memo) >= DATE_MEMO:
+                memo.clear()
             known = memo[id(moment)] = (moment, function(moment))
         return known[1]
 

@@ -239,3 +239,14 @@ def test_blocks_and_parents_are_joined_where_they_are_called(envs) -> None:
     for name in ("i_middle.html", "i_base.html"):
         code = env.compile(env.loader.get_source(env, name)[0], name, raw=True)
         assert "yield from" not in code and "yield environment.concat(" in code
+
+
+def test_date_texts_stay_right_once_the_memo_is_full(monkeypatch) -> None:
+    """The per-datetime memo is emptied when full (memory flat at 100,000 articles):
+    every date still shows its own text, before and after."""
+    monkeypatch.setattr(render, "DATE_MEMO", 3)
+    shown = render.per_datetime(iso_seconds)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    moments = [start + timedelta(minutes=n) for n in range(10)]
+    for _ in range(2):
+        assert [shown(m) for m in moments] == [m.isoformat() for m in moments]
