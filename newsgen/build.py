@@ -243,7 +243,7 @@ def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_
         except BaseException:
             staging.discard()
             if fresh is not None:
-                fresh.store.close()
+                fresh.close()
             raise
         result = BuildResult(
             articles=len(site.articles), topics=len(site.topics), pages=len(pages),
@@ -533,11 +533,15 @@ class _FreshRows:
     def __init__(self, config: SiteConfig) -> None:
         from newsgen.store import Store
 
-        self.store = Store.reset(config.cache_dir)
+        self.store: Store | None = None
         self.error: Exception | None = None
+        try:
+            self.store = Store.reset(config.cache_dir)
+        except cache_write_errors() as exc:  # a read-only cache folder, say
+            self.error = exc
 
     def __call__(self, rows: list[tuple[str, bytes]]) -> None:
-        if self.error is None and rows:
+        if self.store is not None and self.error is None and rows:
             try:
                 self.store.add_pages(rows)
             except cache_write_errors() as exc:
@@ -545,10 +549,14 @@ class _FreshRows:
 
     def ready(self) -> Store:
         """The store, to be written the rest of the rows; or what writing them failed with."""
-        if self.error is not None:
-            self.store.close()
-            raise self.error
+        if self.error is not None or self.store is None:
+            self.close()
+            raise self.error or RuntimeError("no store")
         return self.store
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
 
 
 # What forked render workers inherit: set just before the pool starts, cleared after.

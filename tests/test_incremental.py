@@ -743,3 +743,24 @@ def test_a_cold_build_whose_page_rows_cannot_be_written_publishes_with_a_notice(
     again = build(site_config(root, output_dir=out), jobs=1)
     assert again.rendered == again.pages and not again.notices
     assert (cache / STORE_FILE).exists()
+
+
+def test_a_cold_build_with_a_cache_folder_it_cannot_write_publishes_with_a_notice(
+        make_site, tmp_path) -> None:
+    import errno
+
+    from newsgen.store import Store
+
+    root = make_site(base_files())
+    out = tmp_path / "out"
+
+    def read_only(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Store, "reset", read_only)
+        result = build(site_config(root, output_dir=out), jobs=1)
+
+    assert result.notices == ("build cache not saved (Read-only file system): the next "
+                              "build does all the work again",)
+    assert snapshot(out) == clean_build(root, tmp_path / "clean")
