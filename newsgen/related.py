@@ -229,6 +229,15 @@ def _walk(i: int, ix: _Index, limit: int, walked: list[str], seen: set[int], bes
         s: members[s][0] - sum(n for shared, n in seen_by_shared.items() if s <= shared)
         for s in subsets
     }
+    def take(j: int) -> None:
+        """Rank unseen article ``j``: it is seen now, and counts no more as remaining."""
+        seen.add(j)
+        _discount(ix.topics[j] & walked_set, remaining)
+        candidate = key(j)
+        if len(best) < limit or candidate < best[-1]:
+            bisect.insort(best, candidate)
+            del best[limit:]
+
     # A set with few members is ranked in full: walking to them could mean walking a
     # whole list (they may be years away), and the longer the archive, the longer the
     # lists. Then only sets with many members are walked, and those are found near.
@@ -239,12 +248,7 @@ def _walk(i: int, ix: _Index, limit: int, walked: list[str], seen: set[int], bes
         for j in few:
             if j in seen:
                 continue
-            seen.add(j)
-            _discount(ix.topics[j] & walked_set, remaining)
-            candidate = key(j)
-            if len(best) < limit or candidate < best[-1]:
-                bisect.insort(best, candidate)
-                del best[limit:]
+            take(j)
     gain = {s: sum(ix.weight[t] for t in s) for s in subsets}
     pilot = {s: min(s, key=lambda t: (len(ix.postings[t]), t)) for s in subsets}
     here = ix.stamps[i]
@@ -289,12 +293,7 @@ def _walk(i: int, ix: _Index, limit: int, walked: list[str], seen: set[int], bes
             cursor[topic][side] += 1 if side else -1
             if j in seen:
                 continue
-            seen.add(j)
-            _discount(ix.topics[j] & walked_set, remaining)
-            candidate = key(j)
-            if len(best) < limit or candidate < best[-1]:
-                bisect.insort(best, candidate)
-                del best[limit:]
+            take(j)
 
 
 def _discount(shared: frozenset[str], remaining: dict[frozenset[str], int]) -> None:
