@@ -549,9 +549,10 @@ class _FreshRows:
 
     def ready(self) -> Store:
         """The store, to be written the rest of the rows; or what writing them failed with."""
-        if self.error is not None or self.store is None:
+        if self.error is not None:
             self.close()
-            raise self.error or RuntimeError("no store")
+            raise self.error
+        assert self.store is not None  # only None when its creation failed
         return self.store
 
     def close(self) -> None:
