@@ -259,6 +259,8 @@ def _apply(config: SiteConfig, state: CacheState, store: Store, files: FileStats
     prints = [fingerprints.page(page) if moves is not None else previous[page.output_path][0]
               for page in pages]
     page_prints: dict[str, PagePrint] = {}
+    # The pages of moved articles at their old URLs: deleted, and their rows with them.
+    gone = {moves.path(url) for url in moved} if moves is not None else set()
     with output_lock(config):
         # A commit to complete, files put in or taken out by hand, or a build that
         # published since this one read the cache: the full build deals with those (it
@@ -275,7 +277,7 @@ def _apply(config: SiteConfig, state: CacheState, store: Store, files: FileStats
                 read = {url: load(url) for url in (*cards, *bodies)}
                 page_prints[page.output_path] = fingerprints.record(prints[i], cards, bodies,
                                                                     read)
-            stale = {moves.path(url) for url in moved} if moves is not None else set()
+            stale = set(gone)
             outputs: frozenset[str] | None = moves.outputs if moves is not None else None
             if state.searched and any(page.template == "article.html" for page in pages):
                 outputs = outputs if outputs is not None else store.blob("outputs")
@@ -303,7 +305,6 @@ def _apply(config: SiteConfig, state: CacheState, store: Store, files: FileStats
                 blobs["outputs"] = (outputs - stale) | staging.current
             if moves is not None:
                 blobs["related"] = moves.related
-            gone = {moves.path(url) for url in moved} if moves is not None else set()
             generation = new_generation()
             store.write(
                 generation,
