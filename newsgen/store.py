@@ -78,6 +78,12 @@ class Store:
             raise StoreError(str(exc)) from exc
 
     def close(self) -> None:
+        if self._fresh is not None and self._written:
+            # In WAL mode before it is moved into place: the next build opens it in that
+            # mode, and switching then (with syncs on) flushes the whole file, ~0.2 s at
+            # 10,000 articles, on the build that follows a cold one.
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("PRAGMA journal_mode=WAL")
         self._db.close()
         if self._fresh is None:
             return
