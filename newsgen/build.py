@@ -7,7 +7,6 @@ and pages whose fingerprint is unchanged are carried over instead of rendered.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -21,12 +20,11 @@ from newsgen.cache import (
     FileStats,
     cache_parse_key,
     cache_write_errors,
-    code_key,
-    files_signature,
     forget_state,
     head_unchanged,
     load_state,
     new_generation,
+    newest_mtime,
     not_saved,
     open_store,
     save_state,
@@ -128,9 +126,13 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
     published_here = (state.output_dir == str(config.output_dir)
                       and (config.output_dir / MARKER).is_file())
     files = scan_inputs(input_roots(config), config.root)
-    inputs, newest_input_ns = inputs_key(config, files)
-    if (use_cache and published_here and state.inputs_key == inputs
-            and newest_input_ns < state.started_ns - RACY_NS
+    # Nothing to do when the settings, the code and every input file's stat are those
+    # the output was built from, and no file changed too close to that build to trust
+    # its stat: a file saved during a build is newer than its start, so the next build
+    # works whatever stat it has.
+    if (use_cache and published_here and state.files == files
+            and state.parse_key == cache_parse_key(config)
+            and newest_mtime(files) < state.started_ns - RACY_NS
             and (state.valid_until is None or config.build_time < state.valid_until)):
         return _up_to_date(config, state, started, notices)
     if use_cache:
@@ -141,27 +143,28 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
             from newsgen.quick import quick_build
 
             _check_strict(config, state.warnings)
-            quick = quick_build(config, state, store, files, inputs, started_ns)
+            quick = quick_build(config, state, store, files, started_ns)
             if quick is not None:
                 return _from_state(config, state, started, notices + list(quick.notices),
                                    rendered=quick.rendered)
         return _full_build(config, state, store if use_cache else None, use_cache, files,
-                           inputs, published_here, jobs, started, started_ns, notices)
+                           published_here, jobs, started, started_ns, notices)
     finally:
         if store is not None:
             store.close()
 
 
 def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_cache: bool,
-                files: FileStats, inputs: str, published_here: bool, jobs: int,
+                files: FileStats, published_here: bool, jobs: int,
                 started: float, started_ns: int, notices: list[str]) -> BuildResult:
     """Load every article, index, plan every page; render those whose fingerprint changed."""
+    from newsgen.chrome import chrome
     from newsgen.content import load_articles
     from newsgen.fingerprint import Fingerprints
     from newsgen.index import build_site
     from newsgen.links import resolve_links, static_files
     from newsgen.pages import plan_pages
-    from newsgen.render import THEME_DIR, chrome, make_site_env
+    from newsgen.render import THEME_DIR, make_site_env
     from newsgen.search import any_searchable
     from newsgen.store import StoreError
 
@@ -273,9 +276,6 @@ def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_
                 save_state(config.cache_dir, CacheState(
                     parse_key=parse_key, store_generation=generation, files=files,
                     chrome=site_chrome, output_dir=str(config.output_dir),
-                    # Taken again after the build: a file saved during it makes the next
-                    # build work.
-                    inputs_key=inputs if inputs == inputs_key(config)[0] else "",
                     started_ns=started_ns,
                     valid_until=valid_until(site), next_publish=result.next_publish,
                     searched=searched, folders=folders,
@@ -380,17 +380,6 @@ def valid_until(site: Site) -> datetime | None:
 def input_roots(config: SiteConfig) -> list[Path]:
     return [config.articles_dir, config.templates_dir, config.static_dir,
             config.root / CONFIG_NAME]
-
-
-def inputs_key(config: SiteConfig, files: FileStats | None = None) -> tuple[str, int]:
-    """Everything a build reads (the files' stats, the settings and newsgen's code), and
-    the newest input file's mtime."""
-    signature, newest = files_signature(files if files is not None
-                                        else scan_inputs(input_roots(config), config.root))
-    digest = hashlib.sha1(config.content_key().encode())
-    digest.update(code_key().encode())
-    digest.update(signature.encode())
-    return digest.hexdigest(), newest
 
 
 def _check_strict(config: SiteConfig, warnings: Sequence[Problem]) -> None:

@@ -1,7 +1,7 @@
 """The build cache in ``.newsgen-cache/``: what the previous build read and wrote.
 
 Its head (``state.pickle``, read by every build, so kept small) holds the stat of every
-input file and a signature of them all for the no-op check, the output's folder mtimes and
+input file (compared whole for the no-op check), the output's folder mtimes and
 what pages show besides their context. Its rows (``store.sqlite``, see ``store``) hold the
 parsed articles (keyed by path, checked by size, mtime and content digest), the site's
 articles, the fingerprint of every page written and the pages that show articles, the
@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsgen import __version__
+from newsgen.chrome import Chrome
 from newsgen.config import SiteConfig
 from newsgen.errors import Problem
-from newsgen.models import Chrome
 from newsgen.walk import walk_entries
 
 if TYPE_CHECKING:
@@ -45,7 +45,6 @@ class CacheState:
     files: FileStats = field(default_factory=dict)
     chrome: Chrome | None = None
     output_dir: str = ""
-    inputs_key: str = ""  # every input file's stat, the config and the code
     # When the output goes stale with no input changed (see ``build.valid_until``).
     valid_until: datetime | None = None
     next_publish: datetime | None = None  # the next held-back article's publication time
@@ -223,11 +222,5 @@ def scan_inputs(roots: Iterable[Path], site_root: Path) -> FileStats:
     return found
 
 
-def files_signature(files: FileStats) -> tuple[str, int]:
-    """A digest of every file's path, size and mtime, and the newest mtime."""
-    digest = hashlib.sha1()
-    for path in sorted(files):
-        size, mtime_ns = files[path]
-        # fsencode: a file name need not be UTF-8 (its bytes come back as surrogates)
-        digest.update(os.fsencode(path) + f"\0{size}:{mtime_ns}\n".encode())
-    return digest.hexdigest(), max((mtime for _, mtime in files.values()), default=0)
+def newest_mtime(files: FileStats) -> int:
+    return max((mtime for _, mtime in files.values()), default=0)

@@ -8,7 +8,6 @@ import os
 import signal
 import sys
 import threading
-import traceback
 import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -190,11 +189,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"unknown command {args.command}")
     except NewsgenError as exc:
         if args.debug:
+            import traceback  # only here: 5 ms of every command's start
+
             traceback.print_exc()
         print(f"error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except OSError as exc:  # a file-system problem no stage put into words
         if args.debug:
+            import traceback
+
             traceback.print_exc()
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"error: {printable(where + (exc.strerror or str(exc)))}", file=sys.stderr)

@@ -65,8 +65,16 @@ def _extension_objects() -> list[markdown.extensions.Extension]:
     every package's metadata, ten times): 30 ms of a one-article build."""
     with _pygments_hidden():
         from markdown.extensions import fenced_code
-    from markdown.extensions import (abbr, attr_list, def_list, footnotes, md_in_html,
-                                     sane_lists, tables, toc)
+    from markdown.extensions import (
+        abbr,
+        attr_list,
+        def_list,
+        footnotes,
+        md_in_html,
+        sane_lists,
+        tables,
+        toc,
+    )
 
     assert EXTENSIONS == ["extra", "sane_lists", "toc"], "keep the objects in step"
     return [fenced_code.FencedCodeExtension(), footnotes.FootnoteExtension(),

@@ -266,15 +266,3 @@ class Site:
         return self._authors_by_slug.get(slug)
 
 
-class NavLink(NamedTuple):
-    name: str
-    url: str
-
-
-@dataclass(frozen=True)
-class Chrome:
-    """What pages show besides their own context: the navigation's topics, and the
-    authors' own web pages (for the JSON-LD of articles)."""
-
-    nav_topics: tuple[NavLink, ...]
-    author_websites: Mapping[str, str]

@@ -113,12 +113,12 @@ class _Moves:
 
 
 def quick_build(config: SiteConfig, state: CacheState, store: Store, files: FileStats,
-                inputs: str, started_ns: int) -> QuickResult | None:
+                started_ns: int) -> QuickResult | None:
     """Render again only the pages that showed what the edited articles display, or None
     (see the module)."""
     try:
         edited = _edited_articles(config, state, store, files, started_ns)
-        return _apply(config, state, store, files, inputs, started_ns, edited)
+        return _apply(config, state, store, files, started_ns, edited)
     except (_NotQuick, StoreError):
         return None
 
@@ -198,7 +198,7 @@ def _resolve(new: Article, old: Article, config: SiteConfig, store: Store,
 
 
 def _apply(config: SiteConfig, state: CacheState, store: Store, files: FileStats,
-           inputs: str, started_ns: int, edited: Mapping[Path, _Edit]) -> QuickResult:
+           started_ns: int, edited: Mapping[Path, _Edit]) -> QuickResult:
     new_articles = {e.article.url: e.article for e in edited.values() if e.article}
     old_urls = {e.article.url: e.old_url for e in edited.values() if e.article}
     moved = {old: new_articles[url] for url, old in old_urls.items() if old != url}
@@ -318,7 +318,7 @@ def _apply(config: SiteConfig, state: CacheState, store: Store, files: FileStats
                 prints=page_prints, prints_gone=gone,
                 blobs=blobs)
             save_state(config.cache_dir, dataclasses.replace(
-                state, store_generation=generation, files=dict(files), inputs_key=inputs,
+                state, store_generation=generation, files=dict(files),
                 started_ns=started_ns, folders=folders))
         except cache_write_errors() as exc:
             notices = (not_saved(exc),)

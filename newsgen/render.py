@@ -21,17 +21,17 @@ from markupsafe import Markup
 
 from newsgen import __version__
 from newsgen.cache import code_key
+from newsgen.chrome import Chrome, chrome
 from newsgen.config import SiteConfig
 from newsgen.errors import TemplateError, display_path
 from newsgen.feeds import display_date, feed_content, iso_seconds, json_feed
-from newsgen.models import Article, Chrome, NavLink, Site
+from newsgen.models import Article, Site
 from newsgen.pages import Page
 from newsgen.reads import TrackingEnvironment, collect, note
 from newsgen.search import searchable
 from newsgen.structured import news_article, script_json
 
 THEME_DIR = Path(__file__).parent / "theme"
-NAV_TOPICS = 6  # the most used topics, linked from every page's navigation
 
 
 def _escape_inner_or_none() -> Callable[[str], str] | None:
@@ -189,12 +189,6 @@ def per_datetime(function: Callable[[datetime], str]) -> Callable[[Any], str]:
 def template_dirs(site_templates: Path) -> list[Path]:
     """Where templates are looked up: the site's own folder first, then the theme."""
     return [site_templates, THEME_DIR / "templates"]
-
-
-def chrome(site: Site) -> Chrome:
-    most_used = sorted(site.topics, key=lambda t: (-t.count, t.name.casefold()))[:NAV_TOPICS]
-    return Chrome(tuple(NavLink(t.name, t.url) for t in most_used),
-                  {a.slug: a.website for a in site.authors if a.website})
 
 
 def make_env(site: Site) -> jinja2.Environment:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from newsgen.build import build
 from newsgen.cache import STATE_FILE
 from newsgen.errors import OutputError
+from newsgen.output import Staging
 from newsgen.store import STORE_FILE
 
 from conftest import article, site_config, write_files
@@ -403,6 +404,41 @@ def test_nothing_changed_writes_nothing(make_site, tmp_path) -> None:
     result = build(site_config(root, output_dir=out), jobs=1)
     assert result.up_to_date and "Up to date" in result.summary()
     assert (out / ".newsgen-build").stat().st_ino == marker_inode
+
+
+@pytest.mark.parametrize("path", ["full", "quick"])
+def test_an_article_saved_while_a_build_runs_is_built_by_the_next(make_site, tmp_path,
+                                                                  monkeypatch, path) -> None:
+    """The build read the old text; the next one must not take the site as up to date,
+    even once the edit is older than the racy-mtime window."""
+    root = make_site(base_files())
+    out = tmp_path / "out"
+    build(site_config(root, output_dir=out), jobs=1)
+    settle(root)
+    build(site_config(root, output_dir=out), jobs=1)
+    if path == "quick":
+        edit_body(root, 1)
+        settle(root)
+    else:
+        (root / "newsgen.yaml").write_text(base_files()["newsgen.yaml"] + "summary_length: 90\n")
+        settle(root)
+    commit = Staging.commit
+
+    def commit_after_an_edit(self: Staging, stale: Iterable[str]) -> None:
+        edit_body(root, 2)  # saved after the build read its inputs
+        commit(self, stale)
+
+    monkeypatch.setattr(Staging, "commit", commit_after_an_edit)
+    build(site_config(root, output_dir=out), jobs=1)
+    monkeypatch.undo()
+    assert "edit 2" in pick(root, "story-1.md").read_text().lower()
+    page = out / "2024" / "02" / "story-number-1" / "index.html"
+    assert "edit 2" not in page.read_text().lower()
+    settle(root)
+    result = build(site_config(root, output_dir=out), jobs=1)
+    assert not result.up_to_date
+    assert "edit 2" in page.read_text().lower()
+    assert snapshot(out) == clean_build(root, tmp_path / "clean")
 
 
 def test_template_edit_renders_only_pages_using_it_and_converts_no_markdown(

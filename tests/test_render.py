@@ -11,8 +11,8 @@ import pytest
 from markupsafe import Markup
 
 from newsgen import render
+from newsgen.chrome import Chrome
 from newsgen.feeds import iso_seconds
-from newsgen.models import Chrome
 from newsgen.render import make_site_env
 
 from conftest import site_config, write_files
