@@ -348,6 +348,58 @@ def folders_unchanged(out: Path, stamps: Mapping[str, int]) -> bool:
     return bool(stamps)
 
 
+class FolderCheck:
+    """``folders_unchanged``, answered by a forked child while this process goes on.
+
+    At 10,000 articles it is ~14,000 stat calls (60-80 ms), a fifth of a one-article
+    build. A thread would not overlap them with the build's work: after each call it
+    waits for the interpreter lock. Where there is no fork, or it fails, the check runs
+    here when asked."""
+
+    def __init__(self, out: Path, stamps: Mapping[str, int]) -> None:
+        self._out, self._stamps = out, stamps
+        self._pid = 0
+        self._pipe = -1
+        if not hasattr(os, "fork"):
+            return
+        try:
+            read, write = os.pipe()
+        except OSError:
+            return
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read)
+            os.close(write)
+            return
+        if pid == 0:  # the child: answer, and leave without running any of the parent's
+            answer = b"0"  # cleanup (buffers, the store's connection, atexit)
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                answer = b"1" if folders_unchanged(out, stamps) else b"0"
+            finally:
+                os.write(write, answer)
+                os._exit(0)
+        os.close(write)
+        self._pid, self._pipe = pid, read
+
+    def unchanged(self) -> bool:
+        if self._pid == 0:
+            return folders_unchanged(self._out, self._stamps)
+        try:
+            return os.read(self._pipe, 1) == b"1"
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Wait for the child, if there is one still (an answer not asked for)."""
+        if self._pid:
+            os.close(self._pipe)
+            os.waitpid(self._pid, 0)
+            self._pid = 0
+
+
 def journal_path(out: Path) -> Path:
     return out.parent / f".{out.name}.newsgen-journal"
 

@@ -54,10 +54,10 @@ from newsgen.index import RESERVED
 from newsgen.links import local_target, resolve_links, static_files
 from newsgen.models import Article, ArticleGroup, ArticleRef
 from newsgen.output import (
+    FolderCheck,
     Staging,
     folder_stamps,
     folders_of,
-    folders_unchanged,
     journal_path,
     output_lock,
     published_files,
@@ -116,11 +116,16 @@ def quick_build(config: SiteConfig, state: CacheState, store: Store, files: File
                 started_ns: int) -> QuickResult | None:
     """Render again only the pages that showed what the edited articles display, or None
     (see the module)."""
+    # Whether files were put in or taken out by hand: asked now, answered by the time
+    # the build needs it.
+    by_hand = FolderCheck(config.output_dir, state.folders)
     try:
         edited = _edited_articles(config, state, store, files, started_ns)
-        return _apply(config, state, store, files, started_ns, edited)
+        return _apply(config, state, store, files, started_ns, edited, by_hand)
     except (_NotQuick, StoreError):
         return None
+    finally:
+        by_hand.close()
 
 
 def _edited_articles(config: SiteConfig, state: CacheState, store: Store, files: FileStats,
@@ -198,7 +203,8 @@ def _resolve(new: Article, old: Article, config: SiteConfig, store: Store,
 
 
 def _apply(config: SiteConfig, state: CacheState, store: Store, files: FileStats,
-           started_ns: int, edited: Mapping[Path, _Edit]) -> QuickResult:
+           started_ns: int, edited: Mapping[Path, _Edit], by_hand: FolderCheck,
+           ) -> QuickResult:
     new_articles = {e.article.url: e.article for e in edited.values() if e.article}
     old_urls = {e.article.url: e.old_url for e in edited.values() if e.article}
     moved = {old: new_articles[url] for url, old in old_urls.items() if old != url}
@@ -266,7 +272,7 @@ def _apply(config: SiteConfig, state: CacheState, store: Store, files: FileStats
         # published since this one read the cache: the full build deals with those (it
         # leaves exactly the site in the output folder).
         if (journal_path(config.output_dir).exists()
-                or not folders_unchanged(config.output_dir, state.folders)
+                or not by_hand.unchanged()
                 or not head_unchanged(config.cache_dir, state, store)):
             raise _NotQuick
         staging = Staging(config.output_dir)
