@@ -28,9 +28,9 @@ from __future__ import annotations
 import dataclasses
 import html
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newsgen.cache import (
     RACY_NS,
@@ -68,6 +68,9 @@ from newsgen.render import make_site_env, render_tracked
 from newsgen.search import BUNDLE, index_view
 from newsgen.sitemaps import lists_urls
 from newsgen.store import Store, StoreError, page_row
+
+if TYPE_CHECKING:
+    import jinja2
 
 # What decides where an article appears: every field the index, the related lists, the
 # listings, archive, feeds and sitemaps read (the rest only shows on the pages).
@@ -202,14 +205,58 @@ def _resolve(new: Article, old: Article, config: SiteConfig, store: Store,
     return results[0][0]
 
 
+@dataclasses.dataclass(frozen=True)
+class _Plan:
+    """The pages to render again for ``edited``, and what the rows need to follow."""
+
+    edited: Mapping[Path, _Edit]
+    articles: dict[str, Article]  # the edited articles, by their URL now
+    digests: dict[str, bytes]  # their card and body digests, by their URL now
+    moved: dict[str, Article]  # old URL → the article at its new URL
+    moves: _Moves | None
+    pages: list[Page]
+    structures: list[str]  # each page's structure digest (see ``fingerprint``)
+    groups: dict[str, ArticleGroup]  # the groups read from the rows
+    load: Callable[[str], Article]  # the site's article at a URL, from the rows
+    gone: set[str]  # the pages of moved articles at their old URLs
+
+
 def _apply(config: SiteConfig, state: CacheState, store: Store, files: FileStats,
            started_ns: int, edited: Mapping[Path, _Edit], by_hand: FolderCheck,
            ) -> QuickResult:
-    new_articles = {e.article.url: e.article for e in edited.values() if e.article}
+    assert state.chrome is not None
+    env = make_site_env(config, state.chrome, config.cache_dir)
+    fingerprints = Fingerprints(env, site_key(config, state.chrome))
+    plan = _plan(config, store, edited, fingerprints)
+    with output_lock(config):
+        # A commit to complete, files put in or taken out by hand, or a build that
+        # published since this one read the cache: the full build deals with those (it
+        # leaves exactly the site in the output folder).
+        if (journal_path(config.output_dir).exists() or not by_hand.unchanged()
+                or not head_unchanged(config.cache_dir, state, store)):
+            raise _NotQuick
+        page_prints, outputs, folders = _publish(config, state, store, plan, env,
+                                                 fingerprints)
+        # Saved under the lock, like the full build's (see there). The site is published:
+        # a cache that cannot be saved only makes the next build slower.
+        notices: tuple[str, ...] = ()
+        try:
+            generation = _save_rows(store, plan, fingerprints, page_prints, outputs)
+            save_state(config.cache_dir, dataclasses.replace(
+                state, store_generation=generation, files=dict(files),
+                started_ns=started_ns, folders=folders))
+        except cache_write_errors() as exc:
+            notices = (not_saved(exc),)
+    return QuickResult(rendered=len(plan.pages), notices=notices)
+
+
+def _plan(config: SiteConfig, store: Store, edited: Mapping[Path, _Edit],
+          fingerprints: Fingerprints) -> _Plan:
+    articles = {e.article.url: e.article for e in edited.values() if e.article}
     old_urls = {e.article.url: e.old_url for e in edited.values() if e.article}
-    moved = {old: new_articles[url] for url, old in old_urls.items() if old != url}
+    moved = {old: articles[url] for url, old in old_urls.items() if old != url}
     moves = _moves(config, store, moved) if moved else None
-    loaded: dict[str, Article] = dict(new_articles)
+    loaded: dict[str, Article] = dict(articles)
 
     def load(url: str) -> Article:
         if url not in loaded:
@@ -223,13 +270,13 @@ def _apply(config: SiteConfig, state: CacheState, store: Store, files: FileStats
         # Rows hold a moved article by its old URL.
         if url in moved:
             return moved[url]
-        return new_articles[url] if url in new_articles else ArticleRef(url, load)
+        return articles[url] if url in articles else ArticleRef(url, load)
 
     # Pages that read what changed: an article's card, its body, or both. An article's
     # row digest is its card digest followed by its body digest. Rows and fingerprints
     # know a moved article by its old URL.
-    digests = {url: article_digests(a) for url, a in new_articles.items()}
-    stored = {url: _stored_digest(store, old_urls[url]) for url in new_articles}
+    digests = {url: article_digests(a) for url, a in articles.items()}
+    stored = {url: _stored_digest(store, old_urls[url]) for url in articles}
     new_cards = {old_urls[url] for url, digest in digests.items()
                  if digest[:_HALF] != stored[url][:_HALF]}
     new_bodies = {old_urls[url] for url, digest in digests.items()
@@ -244,91 +291,86 @@ def _apply(config: SiteConfig, state: CacheState, store: Store, files: FileStats
         return dataclasses.replace(page, url=moved[page.url].url) if page.url in moved else page
 
     pages = [load_page(path) for path in sorted(previous)]
-    if moves is not None:
-        # A page that holds a moved article without reading it renders as it did, except
-        # a sitemap: it shows the URLs of the articles it lists without reading them. (The
-        # others keep rows and a structure digest with the old URL, which they never
-        # read: the next full build takes their structure again.)
-        sitemaps = [page for page in map(load_page, sorted(moves.pages - previous.keys()))
-                    if lists_urls(page)]
-        pages += sitemaps
-        for url in moves.groups:
-            store.group(url, resolve, groups)
-    assert state.chrome is not None
-    env = make_site_env(config, state.chrome, config.cache_dir)
-    fingerprints = Fingerprints(env, site_key(config, state.chrome))
-    if moves is not None:
-        fingerprints.seed_templates(moves.templates)
-    # The structure part of each fingerprint is the previous one: no template, setting or
-    # article shape changed (computing it again would parse every template it uses).
-    # Except where a page holds a moved article, or a group that does: it has the URL.
-    prints = [fingerprints.page(page) if moves is not None else previous[page.output_path][0]
-              for page in pages]
+    if moves is None:
+        # The structure part of each fingerprint is the previous one: no template,
+        # setting or article shape changed (computing it again would parse every
+        # template it uses).
+        return _Plan(edited, articles, digests, moved, moves, pages,
+                     [previous[page.output_path][0] for page in pages], groups, load, set())
+    # A page that holds a moved article without reading it renders as it did, except a
+    # sitemap: it shows the URLs of the articles it lists without reading them. (The
+    # others keep rows and a structure digest with the old URL, which they never read:
+    # the next full build takes their structure again.)
+    pages += [page for page in map(load_page, sorted(moves.pages - previous.keys()))
+              if lists_urls(page)]
+    for url in moves.groups:
+        store.group(url, resolve, groups)
+    # Where a page holds a moved article, or a group that does, its structure has the
+    # URL: taken again.
+    fingerprints.seed_templates(moves.templates)
+    return _Plan(edited, articles, digests, moved, moves, pages,
+                 [fingerprints.page(page) for page in pages], groups, load,
+                 {moves.path(url) for url in moved})
+
+
+def _publish(config: SiteConfig, state: CacheState, store: Store, plan: _Plan,
+             env: jinja2.Environment, fingerprints: Fingerprints,
+             ) -> tuple[dict[str, PagePrint], frozenset[str] | None, dict[str, int]]:
+    """Render the plan's pages into the output folder and delete the moved pages' old
+    files. Returns the pages' fingerprints, the published files when they changed (else
+    None) and the output's folder stamps."""
     page_prints: dict[str, PagePrint] = {}
-    # The pages of moved articles at their old URLs: deleted, and their rows with them.
-    gone = {moves.path(url) for url in moved} if moves is not None else set()
-    with output_lock(config):
-        # A commit to complete, files put in or taken out by hand, or a build that
-        # published since this one read the cache: the full build deals with those (it
-        # leaves exactly the site in the output folder).
-        if (journal_path(config.output_dir).exists()
-                or not by_hand.unchanged()
-                or not head_unchanged(config.cache_dir, state, store)):
-            raise _NotQuick
-        staging = Staging(config.output_dir)
-        try:
-            for i, page in enumerate(pages):
-                text, (cards, bodies) = render_tracked(page, env)
-                staging.write(page.output_path, text)
-                read = {url: load(url) for url in (*cards, *bodies)}
-                page_prints[page.output_path] = fingerprints.record(prints[i], cards, bodies,
-                                                                    read)
-            stale = set(gone)
-            outputs: frozenset[str] | None = moves.outputs if moves is not None else None
-            if state.searched and any(page.template == "article.html" for page in pages):
-                outputs = outputs if outputs is not None else store.blob("outputs")
-                if outputs is None:
-                    raise _NotQuick
-                stale |= _index_search(config, store, staging, moves)
-            # Until the new head is saved, the cache does not describe the published
-            # folder: a build stopped in between leaves the next one a full build.
-            forget_state(config.cache_dir)
-            staging.commit(stale=stale)
-            # Only the folders this build wrote to or deleted from have new mtimes; those
-            # it emptied are gone.
-            folders = {folder: stamp for folder, stamp in {**state.folders, **folder_stamps(
-                config.output_dir, folders_of(staging.written | stale))}.items()
-                if stamp != -1}
-        except BaseException:
-            staging.discard()
-            raise
-        # Saved under the lock, like the full build's (see there). The site is published:
-        # a cache that cannot be saved only makes the next build slower.
-        notices: tuple[str, ...] = ()
-        try:
-            blobs: dict[str, object] = {}
-            if stale and outputs is not None:
-                blobs["outputs"] = (outputs - stale) | staging.current
-            if moves is not None:
-                blobs["related"] = moves.related
-            generation = new_generation()
-            store.write(
-                generation,
-                parsed=[e.record for e in edited.values()],
-                articles=[(a, digests[url]) for url, a in new_articles.items()],
-                articles_gone=set(moved),
-                pages=[(page.output_path, page_row(page)) for page in pages],
-                pages_gone=gone,
-                groups=[(group, fingerprints.value(group)) for url, group in groups.items()
-                        if moves is not None and url in moves.groups],
-                prints=page_prints, prints_gone=gone,
-                blobs=blobs)
-            save_state(config.cache_dir, dataclasses.replace(
-                state, store_generation=generation, files=dict(files),
-                started_ns=started_ns, folders=folders))
-        except cache_write_errors() as exc:
-            notices = (not_saved(exc),)
-    return QuickResult(rendered=len(pages), notices=notices)
+    staging = Staging(config.output_dir)
+    try:
+        for page, structure in zip(plan.pages, plan.structures, strict=True):
+            text, (cards, bodies) = render_tracked(page, env)
+            staging.write(page.output_path, text)
+            read = {url: plan.load(url) for url in (*cards, *bodies)}
+            page_prints[page.output_path] = fingerprints.record(structure, cards, bodies,
+                                                                read)
+        stale = set(plan.gone)
+        outputs = plan.moves.outputs if plan.moves is not None else None
+        if state.searched and any(page.template == "article.html" for page in plan.pages):
+            outputs = outputs if outputs is not None else store.blob("outputs")
+            if outputs is None:
+                raise _NotQuick
+            stale |= _index_search(config, store, staging, plan.moves)
+        # Until the new head is saved, the cache does not describe the published folder:
+        # a build stopped in between leaves the next one a full build.
+        forget_state(config.cache_dir)
+        staging.commit(stale=stale)
+    except BaseException:
+        staging.discard()
+        raise
+    # Only the folders this build wrote to or deleted from have new mtimes; those it
+    # emptied are gone.
+    folders = {folder: stamp for folder, stamp in {**state.folders, **folder_stamps(
+        config.output_dir, folders_of(staging.written | stale))}.items() if stamp != -1}
+    published = (outputs - stale) | staging.current if stale and outputs is not None else None
+    return page_prints, published, folders
+
+
+def _save_rows(store: Store, plan: _Plan, fingerprints: Fingerprints,
+               page_prints: Mapping[str, PagePrint], outputs: frozenset[str] | None) -> str:
+    """Bring the rows up to date with the published pages; returns their generation."""
+    blobs: dict[str, object] = {}
+    if outputs is not None:
+        blobs["outputs"] = outputs
+    if plan.moves is not None:
+        blobs["related"] = plan.moves.related
+    generation = new_generation()
+    store.write(
+        generation,
+        parsed=[e.record for e in plan.edited.values()],
+        articles=[(a, plan.digests[url]) for url, a in plan.articles.items()],
+        articles_gone=set(plan.moved),
+        pages=[(page.output_path, page_row(page)) for page in plan.pages],
+        pages_gone=plan.gone,
+        groups=[(group, fingerprints.value(group)) for url, group in plan.groups.items()
+                if plan.moves is not None and url in plan.moves.groups],
+        prints=page_prints, prints_gone=plan.gone,
+        blobs=blobs)
+    return generation
 
 
 def _moves(config: SiteConfig, store: Store, moved: Mapping[str, Article]) -> _Moves:
