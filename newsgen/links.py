@@ -121,9 +121,14 @@ class _Local:
     suffix: str  # "?query#fragment" as written, kept on the rewritten URL
 
 
+_NOT_LOCAL = ("http://", "https://", "mailto:", "#")
+
+
 def local_target(target: str, source: str, static_prefix: str) -> _Local | None:
     """What a link in the article ``source`` points at, if it is an article file or a
     static file; None for web links, fragments and other site URLs (left as they are)."""
+    if target.startswith(_NOT_LOCAL):  # most links: no need to split them
+        return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not parts.path:
         return None
