@@ -35,6 +35,9 @@ CHECKOUT_ENV = {**os.environ,
                                                             os.environ.get("PYTHONPATH")]))}
 
 
+NOTES = "## Notes"
+
+
 def run_timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
     """Wall seconds and peak resident memory (MB) of the largest process of ``cmd``."""
     started = time.perf_counter()
@@ -157,13 +160,17 @@ def main() -> int:
         hugo_version = (subprocess.run([hugo, "version"], capture_output=True, text=True)
                         .stdout.strip() if hugo else "not installed")
         doc = REPO / "docs" / "benchmarks.md"
+        # Notes written by hand under "## Notes" stay; the table above them is replaced.
+        old = doc.read_text(encoding="utf-8") if doc.exists() else ""
+        notes = old[old.find(NOTES):] if NOTES in old else ""
         doc.write_text(
             "# Benchmarks\n\n"
             f"Made by `python benchmarks/run.py --n {args.n} --runs {args.runs} --write` on "
             f"{datetime.now(UTC):%Y-%m-%d}: {platform.machine()}, {os.cpu_count()} CPUs "
             f"({cpu}), Python {platform.python_version()}, {hugo_version}.\n"
             f"Standard corpus: {args.n} articles, seed 1. Medians of {args.runs} alternating "
-            "runs; peak MB is the largest resident set of one process.\n\n" + table + "\n",
+            "runs; peak MB is the largest resident set of one process.\n\n" + table + "\n"
+            + ("\n" + notes if notes else ""),
             encoding="utf-8")
         print(f"\nwrote {doc}")
     return 0
