@@ -3,11 +3,13 @@ did not make (unless --force, and never sources even then)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from newsgen.cli import main
+from newsgen.output import FolderCheck, folder_stamps
 
 from conftest import article
 
@@ -106,3 +108,35 @@ def test_a_folder_newsgen_made_is_replaced_without_force(site: Path, tmp_path: P
     assert main(["build", "--site", str(site), "--output", str(target)]) == 0
 
     assert not (target / "stray.txt").exists()
+
+
+def _folders(tmp_path: Path, count: int) -> tuple[Path, dict[str, int]]:
+    out = tmp_path / "out"
+    for n in range(count):
+        (out / f"f{n}").mkdir(parents=True)
+    return out, folder_stamps(out, [f"f{n}" for n in range(count)])
+
+
+def test_the_folder_check_sees_a_file_put_in_by_hand(tmp_path: Path) -> None:
+    out, stamps = _folders(tmp_path, 50)
+    assert FolderCheck(out, stamps).unchanged()
+    check = FolderCheck(out, stamps)
+    (out / "f7" / "stray.html").write_text("by hand")
+    assert not check.unchanged() and not FolderCheck(out, stamps).unchanged()
+
+
+def test_a_folder_check_not_asked_for_leaves_no_process_running_the_build(
+        tmp_path: Path) -> None:
+    """Its forked child answers into a pipe the parent may have closed: whatever happens
+    it must exit, never return into the caller's code (the build would run twice)."""
+    out, stamps = _folders(tmp_path, 3000)
+    marker = tmp_path / "escaped"
+    parent = os.getpid()
+    for _ in range(5):
+        try:
+            FolderCheck(out, stamps).close()  # closes the pipe before the child answers
+        finally:
+            if os.getpid() != parent:  # a child that came back out of FolderCheck
+                marker.write_text("a child returned into the caller")
+                os._exit(0)
+    assert not marker.exists()
