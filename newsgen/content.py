@@ -24,7 +24,7 @@ from newsgen.errors import ContentError, Problem, display_path
 from newsgen.frontmatter import FrontMatter, FrontMatterError, split_front_matter
 from newsgen.links import find_refs
 from newsgen.markup import first_paragraph_text, truncate_words, word_count
-from newsgen.models import Article, Correction, Heading, Tag
+from newsgen.models import Article, Correction, Heading, Tag, encode_body
 from newsgen.parallel import map_chunks
 from newsgen.progress import Progress
 from newsgen.rawhtml import convert_body
@@ -314,7 +314,7 @@ def parse_article(text: str, source: str, config: SiteConfig) -> tuple[Article, 
     article = Article(
         source_path=source, title=title, date=moment, slug=slug,
         url=article_url(config.permalink, moment, slug),
-        body_utf8=body_html.encode("utf-8", "surrogatepass"),
+        body_utf8=encode_body(body_html),
         summary=summary, source=source_name, source_url=source_url,
         topics=tuple(tags.values()), authors=authors, bylines=tuple(bylines.values()),
         source_slug=slugify(source_name) if source_name else "", updated=updated,

@@ -24,7 +24,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from newsgen.config import SiteConfig
 from newsgen.errors import Problem, display_path
-from newsgen.models import Article, Ref
+from newsgen.models import Article, Ref, encode_body
 from newsgen.walk import walk_files
 
 _TAG = re.compile(r"<(a|img)\s([^>]*)>", re.IGNORECASE)
@@ -201,9 +201,8 @@ def resolve_links(articles: Sequence[Article], config: SiteConfig, static: froze
                                         f"{where}: {local.path} is {why}, not published: the "
                                         f"link is broken until it is", ref.line))
         if rewrites:
-            body = rewrite_targets(article.body_html, rewrites)
-            article = dataclasses.replace(article,
-                                          body_utf8=body.encode("utf-8", "surrogatepass"))
+            article = dataclasses.replace(article, body_utf8=encode_body(
+                rewrite_targets(article.body_html, rewrites)))
         result.append(article)
     return result, warnings, errors
 

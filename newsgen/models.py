@@ -103,12 +103,21 @@ class Article:
         UTF-8: as a str, one character beyond Latin-1 (a dash, a curly quote) makes the
         whole body two bytes a character, and pickling a str keeps a UTF-8 copy inside
         it. Decoding when a page shows the body costs microseconds."""
-        return self.body_utf8.decode("utf-8", "surrogatepass")
+        return self.body_utf8.decode(*_BODY_CODEC)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Articles are pickled to leave the workers and into the build cache: this is
         # faster than the generic state of slotted dataclasses.
         return (_unpickle_article, (_pickled_fields(self),))
+
+
+# surrogatepass: any str the converters give comes back from the bytes unchanged.
+_BODY_CODEC = ("utf-8", "surrogatepass")
+
+
+def encode_body(body_html: str) -> bytes:
+    """``Article.body_utf8`` for the body ``body_html`` (see ``Article.body_html``)."""
+    return body_html.encode(*_BODY_CODEC)
 
 
 def _unpickle_article(values: tuple[Any, ...]) -> Article:
