@@ -303,8 +303,7 @@ def _discount(shared: frozenset[str], remaining: dict[frozenset[str], int]) -> N
 
 
 def _containing(topics: frozenset[str], ix: _Index,
-                memo: dict[frozenset[str], tuple[int, tuple[int, ...] | None]],
-                ) -> tuple[int, tuple[int, ...] | None]:
+                memo: _Containing) -> tuple[int, tuple[int, ...] | None]:
     """How many articles carry all of ``topics``, and which when they are few."""
     if topics not in memo:
         sets = sorted((ix.posting_sets[t] for t in topics), key=len)
