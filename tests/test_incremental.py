@@ -418,10 +418,9 @@ def test_an_article_saved_while_a_build_runs_is_built_by_the_next(make_site, tmp
     build(site_config(root, output_dir=out), jobs=1)
     if path == "quick":
         edit_body(root, 1)
-        settle(root)
     else:
         (root / "newsgen.yaml").write_text(base_files()["newsgen.yaml"] + "summary_length: 90\n")
-        settle(root)
+    settle(root)
     commit = Staging.commit
 
     def commit_after_an_edit(self: Staging, stale: Iterable[str]) -> None:
