@@ -389,10 +389,16 @@ class FolderCheck:
         try:
             return os.read(self._pipe, 1) == b"1"
         finally:
-            self.close()
+            self._reap()
 
     def close(self) -> None:
-        """Wait for the child, if there is one still (an answer not asked for)."""
+        """Stop the child if its answer was not asked for (the build went another way)."""
+        if self._pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGKILL)
+            self._reap()
+
+    def _reap(self) -> None:
         if self._pid:
             os.close(self._pipe)
             os.waitpid(self._pid, 0)
