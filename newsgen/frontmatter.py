@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from newsgen.errors import Problem
+from newsgen.simpleyaml import simple_mapping
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -78,7 +79,7 @@ _SCAN_ABOVE = 500
 
 _UNKNOWN_TAG = re.compile(r"could not determine a constructor for the tag '([^']*)'")
 _FENCE = re.compile(r"^---[ \t]*$")
-_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
+_CLOSE_LINE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 _KEY_LINE = re.compile(r"^([^\s#:][^:]*?)[ \t]*:(?:[ \t]|$)")
 
 
@@ -118,26 +119,65 @@ def split_front_matter(text: str, source: str) -> FrontMatter:
     Only the first two fences count: a ``---`` later in the body (a Markdown rule) stays there.
     """
     text = normalise_text(text)
-    if not text.strip():
+    if not text or text.isspace():
         raise FrontMatterError(
             Problem(source, "file is empty (expected front matter with a title and date)", 1)
         )
-    lines = text.split("\n")
-    if not _FENCE.match(lines[0]):
+    # Only the front matter is cut into lines: the body, most of the file, is sliced off.
+    first_end = text.find("\n")
+    if not _FENCE.match(text if first_end < 0 else text[:first_end]):
         raise FrontMatterError(
             Problem(source, "no front matter: the file must start with a '---' line", 1)
         )
-    close = next((i for i in range(1, len(lines)) if _CLOSE.match(lines[i])), None)
-    if close is None:
+    fence = _CLOSE_LINE.search(text, first_end + 1) if first_end >= 0 else None
+    if fence is None:
         raise FrontMatterError(
             Problem(source, "front matter is not closed: add a '---' line after it", 1)
         )
-    yaml_text = "\n".join(lines[1:close])
+    has_lines = fence.start() > first_end + 1
+    yaml_text = text[first_end + 1 : fence.start() - 1] if has_lines else ""
+    yaml_lines = yaml_text.split("\n") if has_lines else []
+    close = 1 + len(yaml_lines)  # the closing fence's line, counted from 0
+    simple = simple_mapping(yaml_lines, _plain_is_text)
+    data = simple if simple is not None else _load_yaml(yaml_text, close, source)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else "a single value"
+        raise FrontMatterError(
+            Problem(source, f"front matter must be a mapping of keys to values, not {kind}", 2)
+        )
+    key_lines: dict[str, int] = {}
+    for number, yaml_line in enumerate(yaml_lines, start=2):
+        match = _KEY_LINE.match(yaml_line)
+        if match:
+            key_lines.setdefault(match.group(1).strip("'\""), number)
+    if simple is None:
+        for key, value in data.items():
+            if _depth(value) >= MAX_DEPTH:
+                raise FrontMatterError(Problem(
+                    source, f"front matter: '{key}' is nested more than {MAX_DEPTH} levels "
+                            f"deep", key_lines.get(str(key).strip("'\""), _FIRST_LINE)))
+    body = text[fence.end() + 1 :]
+    return FrontMatter({str(k): v for k, v in data.items()}, body, close + 2, key_lines)
+
+
+def _plain_is_text(value: str) -> bool:
+    """Whether the loader reads an unquoted value as a string (no implicit int, float,
+    boolean or null resolves it), as PyYAML's ``Resolver.resolve`` decides."""
+    resolvers = _FrontMatterLoader.yaml_implicit_resolvers
+    return not any(regexp.match(value)
+                   for _, regexp in (*resolvers.get(value[:1], ()), *resolvers.get(None, ())))
+
+
+def _load_yaml(yaml_text: str, close: int, source: str) -> Any:
+    """The front matter read by PyYAML; its errors as a ``FrontMatterError`` at their
+    line (``close``: the closing fence's line, counted from 0)."""
     try:
         if ("&" in yaml_text or "*" in yaml_text
                 or len(_NESTING.findall(yaml_text)) > _SCAN_ABOVE):
             _scan(yaml_text, source)
-        data = yaml.load(yaml_text, Loader=_FrontMatterLoader)
+        return yaml.load(yaml_text, Loader=_FrontMatterLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if exc.context_mark and mark and mark.line >= close - 1:
@@ -163,25 +203,6 @@ def split_front_matter(text: str, source: str) -> FrontMatter:
         raise FrontMatterError(Problem(source, f"front matter: {exc}", 1)) from exc
     except RecursionError as exc:
         raise FrontMatterError(Problem(source, "front matter: nested too deeply", 1)) from exc
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        kind = "a list" if isinstance(data, list) else "a single value"
-        raise FrontMatterError(
-            Problem(source, f"front matter must be a mapping of keys to values, not {kind}", 2)
-        )
-    key_lines: dict[str, int] = {}
-    for number, yaml_line in enumerate(lines[1:close], start=2):
-        match = _KEY_LINE.match(yaml_line)
-        if match:
-            key_lines.setdefault(match.group(1).strip("'\""), number)
-    for key, value in data.items():
-        if _depth(value) >= MAX_DEPTH:
-            raise FrontMatterError(Problem(
-                source, f"front matter: '{key}' is nested more than {MAX_DEPTH} levels deep",
-                key_lines.get(str(key).strip("'\""), _FIRST_LINE)))
-    body = "\n".join(lines[close + 1 :])
-    return FrontMatter({str(k): v for k, v in data.items()}, body, close + 2, key_lines)
 
 
 def _scan(yaml_text: str, source: str) -> None:
