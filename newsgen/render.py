@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import traceback
 from collections import ChainMap
 from collections.abc import Callable, Iterator, KeysView, Mapping, MutableMapping
@@ -201,14 +203,15 @@ def make_site_env(config: SiteConfig, site_chrome: Chrome,
     template is compiled again when its source, the settings or newsgen's code change)."""
     bytecode_cache = None
     if cache_dir is not None:
-        (cache_dir / "templates").mkdir(parents=True, exist_ok=True)
+        folder = cache_dir / "templates"
+        folder.mkdir(parents=True, exist_ok=True)
         # A compiled template holds what the compiler worked out from the filters, e.g.
         # {{ '/archive/' | url }} compiles to the link under base_url's path, and is
         # compiled by newsgen's code generator: it is reused with the same settings and
         # code only.
         key = hashlib.sha1((config.content_key() + code_key()).encode()).hexdigest()[:16]
-        bytecode_cache = jinja2.FileSystemBytecodeCache(str(cache_dir / "templates"),
-                                                        f"__jinja2_{key}%s.cache")
+        _drop_other_compilations(folder, f"__jinja2_{key}")
+        bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder), f"__jinja2_{key}%s.cache")
     env = SiteEnvironment(
         bytecode_cache=bytecode_cache,
         loader=jinja2.FileSystemLoader([str(p) for p in template_dirs(config.templates_dir)]),
@@ -262,6 +265,17 @@ def make_site_env(config: SiteConfig, site_chrome: Chrome,
 
     env.tests["searchable"] = is_searchable
     return env
+
+
+def _drop_other_compilations(folder: Path, prefix: str) -> None:
+    """Delete templates compiled under other settings or code: never read again, they
+    would pile up with every change of either."""
+    with os.scandir(folder) as entries:
+        stale = [entry.path for entry in entries
+                 if entry.name.startswith("__jinja2_") and not entry.name.startswith(prefix)]
+    for path in stale:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
 
 
 def render_page(page: Page, env: jinja2.Environment) -> str:

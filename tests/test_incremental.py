@@ -210,6 +210,20 @@ def test_base_url_moved_under_a_path_equals_clean_build(make_site, tmp_path) -> 
     assert snapshot(out) == clean_build(root, tmp_path / "clean", base_url=moved)
 
 
+def test_templates_compiled_under_old_settings_do_not_pile_up(make_site, tmp_path) -> None:
+    root = make_site(base_files())
+    out = tmp_path / "out"
+    compiled = root / ".newsgen-cache" / "templates"
+    build(site_config(root, output_dir=out), jobs=1)
+    first = set(compiled.iterdir())
+    assert first
+    for url in ("https://a.example.com/", "https://b.example.com/news/"):
+        build(site_config(root, output_dir=out, base_url=url), jobs=1)
+    # As many as one build compiles, none of them from the first settings.
+    now = set(compiled.iterdir())
+    assert len(now) == len(first) and not now & first
+
+
 def test_body_edit_is_done_without_loading_every_article(make_site, tmp_path,
                                                         monkeypatch) -> None:
     root = make_site(base_files())
