@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -227,7 +228,9 @@ def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_
             rendered, page_rows = render_pages(
                 pages, todo, env, staging, jobs,
                 RenderPrints(fingerprints, prints, by_url, previous_pages) if use_cache
-                else None, fresh)
+                else None, fresh,
+                meanwhile=(partial(fresh.add_site, records, site, fingerprints)
+                           if fresh is not None else None))
             for static_dir in (THEME_DIR / "static", config.static_dir):
                 warnings += staging.copy_tree(static_dir, "static", config.root, in_place)
             # The search index is kept or rebuilt from the published folder, and whatever
@@ -272,7 +275,8 @@ def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_
                                             "outputs": frozenset(staging.current),
                                             "templates": fingerprints.templates(
                                                 sorted({p.template for p in pages
-                                                        if p.template}))})
+                                                        if p.template}))},
+                                        site_saved=fresh is not None and fresh.site_saved)
                 save_state(config.cache_dir, CacheState(
                     parse_key=parse_key, store_generation=generation, files=files,
                     chrome=site_chrome, output_dir=str(config.output_dir),
@@ -297,40 +301,28 @@ def _save_rows(config: SiteConfig, store: Store | None, previous: Mapping[Path, 
                fingerprints: Fingerprints, pages: Sequence[Page],
                page_prints: Mapping[str, PagePrint], previous_prints: Mapping[str, PagePrint],
                rendered: Mapping[str, PagePrint], page_rows: Mapping[str, bytes],
-               blobs: Mapping[str, object]) -> str:
+               blobs: Mapping[str, object], site_saved: bool = False) -> str:
     """Bring the cache's rows up to date with this build, writing only what changed
     (``rendered``: the pages rendered now; ``page_rows``: the new rows of those, see
-    ``RenderPrints.row``)."""
+    ``RenderPrints.row``; ``site_saved``: a fresh store already holds the rows of the
+    articles and groups, see ``_FreshRows.add_site``)."""
     from newsgen.store import Store, page_row
 
     if store is None:
         store = Store.reset(config.cache_dir)
         previous, previous_prints = {}, {}
     try:
-        stored_parsed = set(previous) if previous else {Path(p) for p in store.parsed_paths()}
-        stored_articles = store.article_digests()
         stored_pages = store.page_paths()
-        stored_groups = store.group_digests()
-        articles = site.articles
-        digests = {a.url: fingerprints.card(a) + fingerprints.body(a) for a in articles}
-        groups = {g.url: (g, fingerprints.value(g))
-                  for g in (*site.topics, *site.authors, *site.sources)}
+        site_rows = ({} if site_saved
+                     else _site_rows(store, previous, records, site, fingerprints))
         generation = new_generation()
         store.write(
             generation,
-            parsed=[r for path, r in records.items() if previous.get(path) is not r],
-            parsed_gone=stored_parsed - set(records),
-            articles=[(a, digests[a.url]) for a in articles
-                      if stored_articles.get(a.url) != digests[a.url]],
-            articles_gone=set(stored_articles) - set(digests),
-            as_parsed={id(r.article): path for path, r in records.items() if r.article},
+            **site_rows,
             pages=[(page.output_path, page_rows.get(page.output_path) or page_row(page))
                    for page in pages if page.output_path in page_rows
                    or page.output_path not in stored_pages],
             pages_gone=stored_pages - set(page_prints),
-            groups=[(g, digest) for url, (g, digest) in groups.items()
-                    if stored_groups.get(url) != digest],
-            groups_gone=set(stored_groups) - set(groups),
             prints={path: record for path, record in page_prints.items()
                     if path in rendered or previous_prints.get(path) != record},
             prints_gone=set(previous_prints or store.all_prints()) - set(page_prints),
@@ -338,6 +330,29 @@ def _save_rows(config: SiteConfig, store: Store | None, previous: Mapping[Path, 
         return generation
     finally:
         store.close()
+
+
+def _site_rows(store: Store, previous: Mapping[Path, Parsed], records: Mapping[Path, Parsed],
+               site: Site, fingerprints: Fingerprints) -> dict[str, Any]:
+    """``Store.write``'s arguments for the parsed files, articles and groups that changed
+    since ``previous`` (the parsed records the store holds) and the store's rows."""
+    stored_parsed = set(previous) if previous else {Path(p) for p in store.parsed_paths()}
+    stored_articles = store.article_digests()
+    stored_groups = store.group_digests()
+    digests = {a.url: fingerprints.card(a) + fingerprints.body(a) for a in site.articles}
+    groups = {g.url: (g, fingerprints.value(g))
+              for g in (*site.topics, *site.authors, *site.sources)}
+    return {
+        "parsed": [r for path, r in records.items() if previous.get(path) is not r],
+        "parsed_gone": stored_parsed - set(records),
+        "articles": [(a, digests[a.url]) for a in site.articles
+                     if stored_articles.get(a.url) != digests[a.url]],
+        "articles_gone": set(stored_articles) - set(digests),
+        "as_parsed": {id(r.article): path for path, r in records.items() if r.article},
+        "groups": [(g, digest) for url, (g, digest) in groups.items()
+                   if stored_groups.get(url) != digest],
+        "groups_gone": set(stored_groups) - set(groups),
+    }
 
 
 def _previous_prints(config: SiteConfig, state: CacheState, store: Store,
@@ -524,6 +539,7 @@ class _FreshRows:
 
         self.store: Store | None = None
         self.error: Exception | None = None
+        self.site_saved = False  # the article and group rows are in (``add_site``)
         try:
             self.store = Store.reset(config.cache_dir)
         except cache_write_errors() as exc:  # a read-only cache folder, say
@@ -533,6 +549,19 @@ class _FreshRows:
         if self.store is not None and self.error is None and rows:
             try:
                 self.store.add_pages(rows)
+            except cache_write_errors() as exc:
+                self.error = exc
+
+    def add_site(self, records: Mapping[Path, Parsed], site: Site,
+                 fingerprints: Fingerprints) -> None:
+        """Write the rows of the articles and groups: what the main process does while
+        the workers render, rather than after them (~1 s at 10,000 articles)."""
+        if self.store is not None and self.error is None:
+            try:
+                rows = _site_rows(self.store, {}, records, site, fingerprints)
+                self.store.add_site(rows["parsed"], rows["articles"], rows["as_parsed"],
+                                    rows["groups"])
+                self.site_saved = True
             except cache_write_errors() as exc:
                 self.error = exc
 
@@ -556,12 +585,14 @@ _RENDER_JOB: tuple[list[Page], jinja2.Environment, Staging, RenderPrints | None]
 def render_pages(pages: list[Page], todo: Sequence[int], env: jinja2.Environment,
                  staging: Staging, jobs: int, prints: RenderPrints | None,
                  rows_to: Callable[[list[tuple[str, bytes]]], None] | None = None,
+                 meanwhile: Callable[[], None] | None = None,
                  ) -> tuple[dict[str, PagePrint], dict[str, bytes]]:
     """Render the pages at ``todo`` into the staging folder, in chunks across processes.
     With ``prints`` (builds that keep the cache), returns what the workers took for it:
     the fingerprint of each page rendered (its structure and the digests of the articles
     it read, see ``fingerprint``), and the new cache rows (``RenderPrints.row``), or
-    passes those to ``rows_to`` as they come."""
+    passes those to ``rows_to`` as they come. ``meanwhile``: work for this process while
+    the workers render (see ``map_chunks``)."""
     from newsgen.parallel import map_chunks
     from newsgen.progress import Progress
 
@@ -589,7 +620,7 @@ def render_pages(pages: list[Page], todo: Sequence[int], env: jinja2.Environment
         progress.advance(len(written))
 
     try:
-        map_chunks(_render_chunk, todo, jobs, each=take)
+        map_chunks(_render_chunk, todo, jobs, each=take, meanwhile=meanwhile)
     finally:
         _RENDER_JOB = None
         progress.done()

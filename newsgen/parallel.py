@@ -26,10 +26,13 @@ def chunked(items: Sequence[T], jobs: int) -> list[Sequence[T]]:
 
 
 def map_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int,
-               each: Callable[[R], None] | None = None) -> list[R]:
+               each: Callable[[R], None] | None = None,
+               meanwhile: Callable[[], None] | None = None) -> list[R]:
     """``work`` over chunks of ``items``, in order; in worker processes when ``jobs > 1``.
     With ``each``, every chunk's result is passed to it as soon as it is in (in order),
-    and not kept: nothing returned.
+    and not kept: nothing returned. ``meanwhile`` is called once, here, while the
+    workers start on the chunks (before them, with no workers): this process's own work,
+    which would otherwise wait for theirs or they for it.
 
     Workers are forked, so they inherit module state set up before the call (the planned
     site, the template environment) and only chunks of small values travel to them.
@@ -40,6 +43,8 @@ def map_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int,
     would leave the workers running until it was garbage-collected.
     """
     if jobs <= 1 or len(items) < MIN_PARALLEL:
+        if meanwhile is not None:
+            meanwhile()
         if each is None:
             return [work(items)]
         each(work(items))
@@ -55,9 +60,15 @@ def map_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int,
     try:
         with context.Pool(jobs, initializer=_leave_signals_to_parent) as pool:
             if each is None:
-                results = pool.map(work, chunked(items, jobs), chunksize=1)
+                pending = pool.map_async(work, chunked(items, jobs), chunksize=1)
+                if meanwhile is not None:
+                    meanwhile()
+                results = pending.get()
             else:
-                for result in pool.imap(work, chunked(items, jobs), chunksize=1):
+                ordered = pool.imap(work, chunked(items, jobs), chunksize=1)
+                if meanwhile is not None:
+                    meanwhile()
+                for result in ordered:
                     each(result)
                 results = []
             pool.close()

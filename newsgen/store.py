@@ -250,6 +250,30 @@ class Store:
         assert self._fresh is not None
         self._db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?)", rows)
 
+    def add_site(self, parsed: Iterable[Parsed], articles: Iterable[tuple[Article, bytes]],
+                 as_parsed: Mapping[int, Path],
+                 groups: Iterable[tuple[ArticleGroup, bytes]]) -> None:
+        """The parsed, article and group rows of a fresh store, before its ``write`` (as
+        ``add_pages``; ``write`` describes the arguments)."""
+        assert self._fresh is not None
+        self._put_site(parsed, articles, as_parsed, groups)
+
+    def _put_site(self, parsed: Iterable[Parsed], articles: Iterable[tuple[Article, bytes]],
+                  as_parsed: Mapping[int, Path],
+                  groups: Iterable[tuple[ArticleGroup, bytes]]) -> None:
+        db = self._db
+
+        def article_row(article: Article) -> bytes:
+            path = as_parsed.get(id(article))
+            return _SAME_AS_PARSED + os.fsencode(path) if path else _dumps(article)
+
+        db.executemany("INSERT OR REPLACE INTO parsed VALUES (?, ?)",
+                       ((_path_key(p.path), _dump_parsed(p)) for p in parsed))
+        db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?, ?)",
+                       ((a.url, digest, article_row(a)) for a, digest in articles))
+        db.executemany("INSERT OR REPLACE INTO groups VALUES (?, ?, ?)",
+                       ((g.url, digest, _dump_row(g)) for g, digest in groups))
+
     def write(self, generation: str, *, parsed: Iterable[Parsed] = (),
               parsed_gone: Iterable[Path] = (),
               articles: Iterable[tuple[Article, bytes]] = (), articles_gone: Iterable[str] = (),
@@ -263,25 +287,14 @@ class Store:
         id) that are the very objects parsed from those files (most are): their rows point
         at the parsed rows instead of repeating them."""
         db = self._db
-        same = as_parsed or {}
-
-        def article_row(article: Article) -> bytes:
-            path = same.get(id(article))
-            return _SAME_AS_PARSED + os.fsencode(path) if path else _dumps(article)
-
         try:
             db.execute("BEGIN")
-            db.executemany("INSERT OR REPLACE INTO parsed VALUES (?, ?)",
-                           ((_path_key(p.path), _dump_parsed(p)) for p in parsed))
+            self._put_site(parsed, articles, as_parsed or {}, groups)
             db.executemany("DELETE FROM parsed WHERE path = ?",
                            ((_path_key(p),) for p in parsed_gone))
-            db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?, ?)",
-                           ((a.url, digest, article_row(a)) for a, digest in articles))
             db.executemany("DELETE FROM articles WHERE url = ?", ((u,) for u in articles_gone))
             db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?)", pages)
             db.executemany("DELETE FROM pages WHERE path = ?", ((p,) for p in pages_gone))
-            db.executemany("INSERT OR REPLACE INTO groups VALUES (?, ?, ?)",
-                           ((g.url, digest, _dump_row(g)) for g, digest in groups))
             db.executemany("DELETE FROM groups WHERE url = ?", ((u,) for u in groups_gone))
             db.executemany("INSERT OR REPLACE INTO prints VALUES (?, ?, ?, ?, ?)",
                            ((path, print_[0], _text(print_[1]), _text(print_[2]), print_[3])
