@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -149,15 +149,20 @@ def _commonmark_options() -> int:
     return int(Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_FOOTNOTES)
 
 
-def _commonmark(text: str) -> str:
+@cache
+def _gfm() -> Callable[[str], str]:
     try:
-        import cmarkgfm
+        import cmarkgfm  # noqa: F401
     except ImportError as exc:
         raise EngineMissing("the commonmark engine needs cmarkgfm: "
                             "pip install 'newsgen[commonmark]'") from exc
-    html_text: str = cmarkgfm.github_flavored_markdown_to_html(
-        text, options=_commonmark_options())
-    return _HEADING_TAG.sub(_shift_heading, html_text)
+    from newsgen.cmark import gfm_converter
+
+    return gfm_converter(_commonmark_options())
+
+
+def _commonmark(text: str) -> str:
+    return _HEADING_TAG.sub(_shift_heading, _gfm()(text))
 
 
 def _shift_heading(match: re.Match[str]) -> str:
