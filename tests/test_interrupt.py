@@ -219,7 +219,21 @@ def test_a_full_disk_is_a_clear_error_and_the_previous_site_stays(
                 return FullDisk(handle)
         return handle
 
-    monkeypatch.setattr(newsgen.output, "open", open_on_a_full_disk, raising=False)
+    write_file = newsgen.output._write_file
+
+    def write_on_a_full_disk(path: str, data: bytes) -> None:
+        writes.append(path)
+        if len(writes) <= after:
+            return write_file(path, data)
+        with FullDisk(open(path, "wb")) as full:
+            full.write(data)
+        return None
+
+    # Pages ("w") are written from their bytes; static files ("wb") are copied.
+    if mode == "w":
+        monkeypatch.setattr(newsgen.output, "_write_file", write_on_a_full_disk)
+    else:
+        monkeypatch.setattr(newsgen.output, "open", open_on_a_full_disk, raising=False)
 
     assert main(build_argv(root, out, "--jobs", "1")) == 1
 
