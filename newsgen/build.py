@@ -7,8 +7,10 @@ and pages whose fingerprint is unchanged are carried over instead of rendered.
 
 from __future__ import annotations
 
+import gc
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -148,11 +150,30 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
             if quick is not None:
                 return _from_state(config, state, started, notices + list(quick.notices),
                                    rendered=quick.rendered)
-        return _full_build(config, state, store if use_cache else None, use_cache, files,
-                           published_here, jobs, started, started_ns, notices)
+        with collection_paused():
+            return _full_build(config, state, store if use_cache else None, use_cache,
+                               files, published_here, jobs, started, started_ns, notices)
     finally:
         if store is not None:
             store.close()
+
+
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off in this process for a full build.
+
+    A build's main process makes millions of objects that make no cycles (parsed
+    articles arriving from the workers, planned pages, fingerprints), and each full
+    collection walks all of them again: at 100,000 articles, 12 s of the main process
+    went to it while the articles were read. What cycles a build makes are collected
+    when it is over. Workers collect as usual (``parallel``)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_cache: bool,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 from collections.abc import Callable, Sequence
@@ -49,7 +50,6 @@ def map_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int,
             return [work(items)]
         each(work(items))
         return []
-    import gc
     import multiprocessing  # not at the top: a build with nothing to do starts no workers
 
     context = multiprocessing.get_context("fork")
@@ -58,7 +58,7 @@ def map_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int,
     # in the workers: its passes would write to every one and so copy all their memory.
     gc.freeze()
     try:
-        with context.Pool(jobs, initializer=_leave_signals_to_parent) as pool:
+        with context.Pool(jobs, initializer=_start_worker) as pool:
             if each is None:
                 pending = pool.map_async(work, chunked(items, jobs), chunksize=1)
                 if meanwhile is not None:
@@ -78,9 +78,11 @@ def map_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int,
     return results
 
 
-def _leave_signals_to_parent() -> None:
+def _start_worker() -> None:
     """In a worker: Ctrl-C reaches the whole process group, but the parent alone handles
     it; SIGTERM (how the parent ends its workers) ends a worker whatever handler the parent
-    had for it."""
+    had for it. The garbage collector runs, whether or not the parent paused its own
+    (``build.collection_paused``): what the worker inherits is frozen, out of its way."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    gc.enable()

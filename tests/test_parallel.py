@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from newsgen.build import build
+from newsgen.build import build, collection_paused
 from newsgen.errors import ContentError, Problem
 from newsgen.parallel import MIN_PARALLEL, map_chunks
 
@@ -42,6 +43,31 @@ def test_an_error_in_a_worker_reaches_the_parent_whole() -> None:
     with pytest.raises(ContentError) as caught:
         map_chunks(fail_on_500, range(1000), 2)
     assert caught.value.problems == (Problem("articles/500.md", "bad", 3),)
+
+
+def collector_on(chunk: Sequence[int]) -> list[bool]:
+    return [gc.isenabled()] * len(chunk)
+
+
+def test_workers_collect_garbage_while_a_build_pauses_the_parents_collector() -> None:
+    with collection_paused():
+        assert not gc.isenabled()
+        seen = {on for chunk in map_chunks(collector_on, range(1000), 2) for on in chunk}
+    assert seen == {True}
+    assert gc.isenabled()
+
+
+def test_the_collector_is_on_again_after_a_build_that_fails(make_site, tmp_path: Path) -> None:
+    """``newsgen serve`` builds again and again in one process: a build must not leave
+    its garbage collector off, even when it fails."""
+    root = make_site({"articles/good.md": article(title="Good"),
+                      "articles/bad.md": "---\ntitle: [unclosed\n---\nBody\n"})
+    with pytest.raises(ContentError):
+        build(site_config(root, output_dir=tmp_path / "out"), jobs=1)
+    assert gc.isenabled()
+    (root / "articles" / "bad.md").unlink()
+    build(site_config(root, output_dir=tmp_path / "out"), jobs=1)
+    assert gc.isenabled()
 
 
 def test_a_large_site_builds_the_same_in_parallel(make_site, tmp_path: Path) -> None:
