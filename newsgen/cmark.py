@@ -30,12 +30,15 @@ class _Memory(ctypes.Structure):
 def gfm_converter(options: int) -> Callable[[str], str]:
     """A function rendering Markdown to HTML as ``github_flavored_markdown_to_html``
     does with ``options``."""
+    def leaking(text: str) -> str:
+        return str(cmarkgfm.github_flavored_markdown_to_html(text, options=options))
+
     try:
         library = ctypes.CDLL(_cmark.__file__)
         node_free = library.cmark_node_free
         allocator = library.cmark_get_default_mem_allocator
     except (OSError, AttributeError):
-        return lambda text: cmarkgfm.github_flavored_markdown_to_html(text, options=options)
+        return leaking
     node_free.argtypes = [ctypes.c_void_p]
     node_free.restype = None
     allocator.restype = ctypes.POINTER(_Memory)
@@ -44,7 +47,7 @@ def gfm_converter(options: int) -> Callable[[str], str]:
     lib.cmark_gfm_core_extensions_ensure_registered()
     extensions = [lib.cmark_find_syntax_extension(name.encode()) for name in EXTENSIONS]
     if any(extension == ffi.NULL for extension in extensions):
-        return lambda text: cmarkgfm.github_flavored_markdown_to_html(text, options=options)
+        return leaking
     flags = options | Options.CMARK_OPT_GITHUB_PRE_LANG
 
     def address(pointer: object) -> int:

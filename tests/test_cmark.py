@@ -50,3 +50,13 @@ def test_converting_many_articles_does_not_grow_memory() -> None:
     for _ in range(3000):
         convert(text)
     assert _resident_kb() - before < 20_000
+
+
+def test_without_cmarks_own_functions_the_librarys_is_used(monkeypatch) -> None:
+    def unreachable(*args: object, **kwargs: object) -> None:
+        raise OSError("cannot load")
+
+    monkeypatch.setattr("newsgen.cmark.ctypes.CDLL", unreachable)
+    text = SAMPLES[1] + SAMPLES[2]
+    assert gfm_converter(OPTIONS)(text) == cmarkgfm.github_flavored_markdown_to_html(
+        text, options=OPTIONS)

@@ -45,6 +45,18 @@ def test_an_error_in_a_worker_reaches_the_parent_whole() -> None:
     assert caught.value.problems == (Problem("articles/500.md", "bad", 3),)
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("streamed", [False, True])
+def test_the_parents_own_work_runs_once_beside_the_workers(jobs: int, streamed: bool) -> None:
+    done: list[int] = []
+    got: list[list[int]] = []
+    results = map_chunks(squares, range(1000), jobs, each=got.append if streamed else None,
+                         meanwhile=lambda: done.append(os.getpid()))
+    assert done == [os.getpid()]
+    assert [n for chunk in (got if streamed else results) for n in chunk] == [
+        n * n for n in range(1000)]
+
+
 def collector_on(chunk: Sequence[int]) -> list[bool]:
     return [gc.isenabled()] * len(chunk)
 
