@@ -18,9 +18,8 @@ import hashlib
 import heapq
 import math
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import combinations
 
 from newsgen.models import Article
 from newsgen.parallel import map_chunks
@@ -32,13 +31,17 @@ MAX_WALKED = 6
 _BATCH = 16  # walk steps between two checks of the stop bound
 # Sets of long-list topics carried by at most this many articles are ranked in full.
 FEW = 64
+# Articles with more long-list topics than this are not counted per set of them (2**n
+# sets): sets are checked against them one by one when asked for.
+WIDE = 12
 _SCALE = 1_000_000  # integer weights make scores exact and order-independent
 
 Key = tuple[int, int, int, str]  # (-score, date distance, -timestamp, url): smaller is better
 
 
-# Per set of long-list topics: how many articles carry them all, and which when few.
-_Containing = dict[frozenset[str], tuple[int, tuple[int, ...] | None]]
+# Per set of long-list topics (a bit mask): how many articles carry them all, and which
+# when few.
+_Containing = dict[int, tuple[int, tuple[int, ...] | None]]
 
 
 @dataclass(frozen=True)
@@ -47,9 +50,13 @@ class _Index:
     urls: list[str]
     topics: list[frozenset[str]]
     postings: dict[str, list[int]]  # topic -> article ids sorted by (stamp, id)
-    posting_sets: dict[str, frozenset[int]]
     weight: dict[str, int]
     ids: dict[str, int]  # url -> article id
+    bits: dict[str, int]  # long-list topic -> its bit
+    masks: list[int]  # per article: the bits of its long-list topics
+    carrying: dict[int, int]  # set of long-list topics -> articles carrying all of it
+    few: dict[int, list[int]]  # ... -> those articles (unsorted), while at most FEW
+    wide: list[int]  # articles with more than WIDE long-list topics: not counted above
 
 
 def related_articles(articles: Sequence[Article], limit: int,
@@ -159,9 +166,40 @@ def _build_index(articles: Sequence[Article]) -> _Index:
             postings.setdefault(topic, []).append(i)
     total = len(articles)
     weight = {t: round(math.log1p(total / len(ids)) * _SCALE) for t, ids in postings.items()}
-    return _Index(stamps, [a.url for a in articles], topics, postings,
-                  {t: frozenset(ids) for t, ids in postings.items()}, weight,
-                  {a.url: i for i, a in enumerate(articles)})
+    long = sorted(t for t, ids in postings.items() if len(ids) > LONG_LIST)
+    bits = {t: 1 << n for n, t in enumerate(long)}
+    masks = [sum(bits[t] for t in mine if t in bits) for mine in topics]
+    carrying: dict[int, int] = {}
+    few: dict[int, list[int]] = {}
+    wide = []
+    alike: dict[int, list[int]] = {}  # many articles carry the same long-list topics
+    for j, mask in enumerate(masks):
+        alike.setdefault(mask, []).append(j)
+    for mask, group in alike.items():
+        if mask.bit_count() > WIDE:
+            wide += group
+            continue
+        size = len(group)
+        for s in _submasks(mask):
+            n = carrying[s] = carrying.get(s, 0) + size
+            if n <= FEW:
+                if (members := few.get(s)) is None:
+                    few[s] = list(group)
+                else:
+                    members += group
+            elif n - size <= FEW:
+                few.pop(s, None)
+    return _Index(stamps, [a.url for a in articles], topics, postings, weight,
+                  {a.url: i for i, a in enumerate(articles)}, bits, masks, carrying, few,
+                  wide)
+
+
+def _submasks(mask: int) -> Iterator[int]:
+    """Every non-empty set of the bits of ``mask``."""
+    s = mask
+    while s:
+        yield s
+        s = (s - 1) & mask
 
 
 def _top_related(i: int, ix: _Index, limit: int,
@@ -215,42 +253,32 @@ def _walk(i: int, ix: _Index, limit: int, walked: list[str], seen: set[int], bes
     of ``S``; the walk always advances the set with the best bound, and ends when no bound
     can beat the current ``limit``-th best key or no set has unseen members left.
     """
-    walked_set = frozenset(walked)
     top_gain = sum(ix.weight[t] for t in walked)
     if len(best) == limit and best[-1][0] < -top_gain:
         return  # even an article sharing every long-list topic would not place
-    subsets = [frozenset(c) for n in range(len(walked), 0, -1)
-               for c in combinations(walked, n)]
+    walked_mask = sum(ix.bits[t] for t in walked)
+    subsets = list(_submasks(walked_mask))
+    members = {s: _containing(s, ix, containing) for s in subsets}
     # Articles already ranked (and ``i`` itself) are not "unseen": count them by the
     # long-list topics they carry, then take them off each set's total.
-    seen_by_shared = Counter(ix.topics[j] & walked_set for j in seen)
-    members = {s: _containing(s, ix, containing) for s in subsets}
-    remaining = {
-        s: members[s][0] - sum(n for shared, n in seen_by_shared.items() if s <= shared)
-        for s in subsets
-    }
+    remaining = {s: count for s, (count, _) in members.items()}
+    for shared, n in Counter(ix.masks[j] & walked_mask for j in seen).items():
+        for s in _submasks(shared):
+            remaining[s] -= n
+
     def take(j: int) -> None:
         """Rank unseen article ``j``: it is seen now, and counts no more as remaining."""
         seen.add(j)
-        _discount(ix.topics[j] & walked_set, remaining)
+        for s in _submasks(ix.masks[j] & walked_mask):
+            remaining[s] -= 1
         candidate = key(j)
         if len(best) < limit or candidate < best[-1]:
             bisect.insort(best, candidate)
             del best[limit:]
 
-    # A set with few members is ranked in full: walking to them could mean walking a
-    # whole list (they may be years away), and the longer the archive, the longer the
-    # lists. Then only sets with many members are walked, and those are found near.
-    for s in subsets:
-        few = members[s][1]
-        if few is None or remaining[s] <= 0:
-            continue
-        for j in few:
-            if j in seen:
-                continue
-            take(j)
-    gain = {s: sum(ix.weight[t] for t in s) for s in subsets}
-    pilot = {s: min(s, key=lambda t: (len(ix.postings[t]), t)) for s in subsets}
+    topics_of = {s: [t for t in walked if ix.bits[t] & s] for s in subsets}
+    gain = {s: sum(ix.weight[t] for t in topics_of[s]) for s in subsets}
+    pilot = {s: min(topics_of[s], key=lambda t: (len(ix.postings[t]), t)) for s in subsets}
     here = ix.stamps[i]
     stamps = ix.stamps
     lists = {t: ix.postings[t] for t in walked}
@@ -266,22 +294,32 @@ def _walk(i: int, ix: _Index, limit: int, walked: list[str], seen: set[int], bes
         return (dl, 0) if dl <= dr else (dr, 1)
 
     while True:
-        chosen: tuple[tuple[float, float], str] | None = None
+        chosen: tuple[tuple[float, float], int] | None = None
         fronts = {t: frontier(t)[0] for t in walked}
         for s in subsets:
             if remaining[s] <= 0:
                 continue
-            distance = fronts[pilot[s]]
+            # A set with few members is ranked in full when its turn comes (its bound
+            # is its gain at distance 0): walking to them could mean walking a whole
+            # list (they may be years away), and the longer the archive, the longer
+            # the lists. Sets with many members are walked, and those are found near.
+            distance = 0 if members[s][1] is not None else fronts[pilot[s]]
             if distance == math.inf:
                 continue
             bound = (-gain[s], distance)
             if len(best) == limit and (best[-1][0], best[-1][1]) < bound:
                 continue
             if chosen is None or bound < chosen[0]:
-                chosen = (bound, pilot[s])
+                chosen = (bound, s)
         if chosen is None:
             return
-        topic = chosen[1]
+        few = members[chosen[1]][1]
+        if few is not None:
+            for j in few:
+                if j not in seen:
+                    take(j)
+            continue
+        topic = pilot[chosen[1]]
         ids = lists[topic]
         # Walking further than needed never changes the result, so the bound is
         # re-checked only every few steps: the check costs more than a step.
@@ -296,17 +334,11 @@ def _walk(i: int, ix: _Index, limit: int, walked: list[str], seen: set[int], bes
             take(j)
 
 
-def _discount(shared: frozenset[str], remaining: dict[frozenset[str], int]) -> None:
-    for s in remaining:
-        if s <= shared:
-            remaining[s] -= 1
-
-
-def _containing(topics: frozenset[str], ix: _Index,
-                memo: _Containing) -> tuple[int, tuple[int, ...] | None]:
-    """How many articles carry all of ``topics``, and which when they are few."""
-    if topics not in memo:
-        sets = sorted((ix.posting_sets[t] for t in topics), key=len)
-        found = sets[0].intersection(*sets[1:])
-        memo[topics] = (len(found), tuple(sorted(found)) if len(found) <= FEW else None)
-    return memo[topics]
+def _containing(s: int, ix: _Index, memo: _Containing) -> tuple[int, tuple[int, ...] | None]:
+    """How many articles carry all of the long-list topics ``s``, and which when few."""
+    if s not in memo:
+        count = ix.carrying.get(s, 0)
+        extra = [j for j in ix.wide if ix.masks[j] & s == s]
+        count += len(extra)
+        memo[s] = (count, tuple(sorted((*ix.few.get(s, ()), *extra))) if count <= FEW else None)
+    return memo[s]

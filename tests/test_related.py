@@ -97,19 +97,20 @@ corpora = st.lists(
 
 @settings(max_examples=300, deadline=None)
 @given(corpus=corpora, limit=st.integers(1, 6), long_list=st.sampled_from([0, 3, 10_000]),
-       few=st.sampled_from([0, 2, 64]))
+       few=st.sampled_from([0, 2, 64]), wide=st.sampled_from([0, 2, 12]))
 def test_index_matches_brute_force(corpus: list[tuple[int, list[str]]], limit: int,
-                                   long_list: int, few: int) -> None:
+                                   long_list: int, few: int, wide: int) -> None:
     # long_list 0: every list is walked by date; 10_000: every list is read in full.
     # few 0: the walk finds every member of a set of walked topics; 64: sets are ranked
-    # in full; 2: some of each.
+    # in full; 2: some of each. wide 0: no article is counted per set of its topics
+    # ahead of time; 2: those with 3 or 4 topics are not.
     articles = [make(f"a{n:03d}", day, *topics) for n, (day, topics) in enumerate(corpus)]
-    original = related.LONG_LIST, related.FEW
-    related.LONG_LIST, related.FEW = long_list, few
+    original = related.LONG_LIST, related.FEW, related.WIDE
+    related.LONG_LIST, related.FEW, related.WIDE = long_list, few, wide
     try:
         result = related_articles(articles, limit)
     finally:
-        related.LONG_LIST, related.FEW = original
+        related.LONG_LIST, related.FEW, related.WIDE = original
     got = {url: [a.url for a in items] for url, items in result.items()}
     assert got == brute_force(articles, limit)
 
