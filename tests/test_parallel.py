@@ -16,7 +16,7 @@ import pytest
 
 from newsgen.build import build, collection_paused
 from newsgen.errors import ContentError, Problem
-from newsgen.parallel import MIN_PARALLEL, map_chunks
+from newsgen.parallel import MAX_CHUNK, MIN_PARALLEL, chunked, map_chunks
 
 from conftest import REPO, article, site_config
 from helpers_site import snapshot
@@ -37,6 +37,16 @@ def test_results_come_back_in_order_as_in_one_process() -> None:
     parallel = [n for chunk in map_chunks(squares, items, 2) for n in chunk]
     assert parallel == [n for chunk in map_chunks(squares, items, 1) for n in chunk]
     assert parallel == [n * n for n in items]
+
+
+@pytest.mark.parametrize("count", [1, 15, 1000, 100_000])
+def test_work_is_cut_into_bounded_chunks_that_cover_it_in_order(count: int) -> None:
+    # A worker holds a whole chunk's results, and the parent those of every chunk done
+    # while it is busy: at 100,000 articles, eight chunks a worker held ~250 MB.
+    chunks = chunked(range(count), 2)
+    assert [n for chunk in chunks for n in chunk] == list(range(count))
+    assert max(len(chunk) for chunk in chunks) <= MAX_CHUNK <= 1000
+    assert len(chunks) >= min(count, 16)  # still about eight a worker on small sites
 
 
 def test_an_error_in_a_worker_reaches_the_parent_whole() -> None:
