@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 
     from newsgen.content import Parsed
     from newsgen.fingerprint import Fingerprints, PagePrint
-    from newsgen.models import Article, Site
+    from newsgen.models import Article, RowGroup, Site
     from newsgen.pages import Page
     from newsgen.related import Entry
     from newsgen.render import Reads
@@ -361,8 +361,8 @@ def _site_rows(store: Store, previous: Mapping[Path, Parsed], records: Mapping[P
     stored_articles = store.article_digests()
     stored_groups = store.group_digests()
     digests = {a.url: fingerprints.card(a) + fingerprints.body(a) for a in site.articles}
-    groups = {g.url: (g, fingerprints.value(g))
-              for g in (*site.topics, *site.authors, *site.sources)}
+    shared: list[RowGroup] = [*site.topics, *site.authors, *site.sources, *site.archive]
+    groups = {g.url: (g, fingerprints.value(g)) for g in shared}
     return {
         "parsed": [r for path, r in records.items() if previous.get(path) is not r],
         "parsed_gone": stored_parsed - set(records),

@@ -238,6 +238,12 @@ class ArchiveYear:
         return sum(m.count for m in self.months)
 
 
+# What the build cache keeps in rows of their own, which page rows (and each other's)
+# hold by reference: the topics, authors and sources, and the archive's years. Each
+# month's page shows its year: in the page's row that was every article of the year.
+RowGroup = ArticleGroup | ArchiveYear
+
+
 class CorrectionEntry(NamedTuple):
     """A correction on the site-wide corrections page, with the article it corrects."""
 

@@ -52,7 +52,7 @@ from newsgen.errors import display_path
 from newsgen.fingerprint import Fingerprints, PagePrint
 from newsgen.index import RESERVED
 from newsgen.links import local_target, resolve_links, static_files
-from newsgen.models import Article, ArticleGroup, ArticleRef
+from newsgen.models import Article, ArticleRef, RowGroup
 from newsgen.output import (
     FolderCheck,
     Staging,
@@ -216,7 +216,7 @@ class _Plan:
     moves: _Moves | None
     pages: list[Page]
     structures: list[str]  # each page's structure digest (see ``fingerprint``)
-    groups: dict[str, ArticleGroup]  # the groups read from the rows
+    groups: dict[str, RowGroup]  # the groups read from the rows
     load: Callable[[str], Article]  # the site's article at a URL, from the rows
     gone: set[str]  # the pages of moved articles at their old URLs
 
@@ -282,7 +282,7 @@ def _plan(config: SiteConfig, store: Store, edited: Mapping[Path, _Edit],
     new_bodies = {old_urls[url] for url, digest in digests.items()
                   if digest[_HALF:] != stored[url][_HALF:]} | set(moved)
     previous = store.prints_reading(new_cards, new_bodies)
-    groups: dict[str, ArticleGroup] = {}
+    groups: dict[str, RowGroup] = {}
 
     def load_page(path: str) -> Page:
         page = store.page(path, resolve, groups)

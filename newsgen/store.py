@@ -32,7 +32,7 @@ from typing import Any
 from newsgen.cache import STORE_FILE
 from newsgen.content import Parsed
 from newsgen.fingerprint import PagePrint
-from newsgen.models import ARTICLE_TYPES, Article, ArticleGroup, ArticleRef
+from newsgen.models import ARTICLE_TYPES, Article, ArticleRef, RowGroup
 from newsgen.page import Page
 
 _SCHEMA = """
@@ -203,7 +203,7 @@ class Store:
         return {path for (path,) in self._rows("SELECT path FROM pages")}
 
     def page(self, path: str, resolve: Callable[[str], Article | ArticleRef],
-             groups: dict[str, ArticleGroup] | None = None) -> Page | None:
+             groups: dict[str, RowGroup] | None = None) -> Page | None:
         """The page at ``path``, its articles looked up by URL with ``resolve`` and its
         groups read from their rows (and kept in ``groups`` for the next page)."""
         rows = self._rows("SELECT row FROM pages WHERE path = ?", path)
@@ -213,7 +213,7 @@ class Store:
         return Page(url, template, MappingProxyType(context), renderer)
 
     def group(self, url: str, resolve: Callable[[str], Article | ArticleRef],
-              groups: dict[str, ArticleGroup]) -> ArticleGroup:
+              groups: dict[str, RowGroup]) -> RowGroup:
         """The group at ``url`` read from its row (and kept in ``groups``), its articles
         looked up with ``resolve``."""
         return self._group_loader(resolve, groups)(url)
@@ -222,8 +222,8 @@ class Store:
         return {url: bytes(digest) for url, digest in self._rows("SELECT url, digest FROM groups")}
 
     def _group_loader(self, resolve: Callable[[str], Article | ArticleRef],
-                      groups: dict[str, ArticleGroup]) -> Callable[[str], ArticleGroup]:
-        def load_group(url: str) -> ArticleGroup:
+                      groups: dict[str, RowGroup]) -> Callable[[str], RowGroup]:
+        def load_group(url: str) -> RowGroup:
             if url not in groups:
                 rows = self._rows("SELECT row FROM groups WHERE url = ?", url)
                 if not rows:
@@ -234,7 +234,7 @@ class Store:
         return load_group
 
     def _unpickle(self, data: bytes, resolve: Callable[[str], Article | ArticleRef],
-                  groups: dict[str, ArticleGroup]) -> Any:
+                  groups: dict[str, RowGroup]) -> Any:
         try:
             return _RowUnpickler(data, resolve, self._group_loader(resolve, groups)).load()
         except StoreError:
@@ -252,7 +252,7 @@ class Store:
 
     def add_site(self, parsed: Iterable[Parsed], articles: Iterable[tuple[Article, bytes]],
                  as_parsed: Mapping[int, Path],
-                 groups: Iterable[tuple[ArticleGroup, bytes]]) -> None:
+                 groups: Iterable[tuple[RowGroup, bytes]]) -> None:
         """The parsed, article and group rows of a fresh store, before its ``write`` (as
         ``add_pages``; ``write`` describes the arguments)."""
         assert self._fresh is not None
@@ -260,7 +260,7 @@ class Store:
 
     def _put_site(self, parsed: Iterable[Parsed], articles: Iterable[tuple[Article, bytes]],
                   as_parsed: Mapping[int, Path],
-                  groups: Iterable[tuple[ArticleGroup, bytes]]) -> None:
+                  groups: Iterable[tuple[RowGroup, bytes]]) -> None:
         db = self._db
 
         def article_row(article: Article) -> bytes:
@@ -279,7 +279,7 @@ class Store:
               articles: Iterable[tuple[Article, bytes]] = (), articles_gone: Iterable[str] = (),
               as_parsed: Mapping[int, Path] | None = None,
               pages: Iterable[tuple[str, bytes]] = (), pages_gone: Iterable[str] = (),
-              groups: Iterable[tuple[ArticleGroup, bytes]] = (), groups_gone: Iterable[str] = (),
+              groups: Iterable[tuple[RowGroup, bytes]] = (), groups_gone: Iterable[str] = (),
               prints: Mapping[str, PagePrint] | None = None, prints_gone: Iterable[str] = (),
               blobs: Mapping[str, object] | None = None) -> None:
         """Apply one build's changes and name the result ``generation``, all or nothing.
@@ -345,7 +345,7 @@ def _loads(row: bytes) -> Any:
 
 class _RowPickler(pickle.Pickler):
     """Pickles a page's context, or a group, with each article, and each group inside the
-    value, as a reference to its own row."""
+    value (``RowGroup``: an archive year too), as a reference to its own row."""
 
     def __init__(self, buffer: io.BytesIO, top: object) -> None:
         super().__init__(buffer, protocol=pickle.HIGHEST_PROTOCOL)
@@ -354,14 +354,14 @@ class _RowPickler(pickle.Pickler):
     def persistent_id(self, obj: Any) -> tuple[str, str] | None:
         if type(obj) in ARTICLE_TYPES:
             return ("a", obj.url)
-        if isinstance(obj, ArticleGroup) and obj is not self._top:
+        if isinstance(obj, RowGroup) and obj is not self._top:
             return ("g", obj.url)
         return None
 
 
 class _RowUnpickler(pickle.Unpickler):
     def __init__(self, data: bytes, resolve: Callable[[str], Article | ArticleRef],
-                 load_group: Callable[[str], ArticleGroup]) -> None:
+                 load_group: Callable[[str], RowGroup]) -> None:
         super().__init__(io.BytesIO(data))
         self._resolve = resolve
         self._load_group = load_group
