@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import time
@@ -813,3 +814,23 @@ def test_a_cold_build_with_a_cache_folder_it_cannot_write_publishes_with_a_notic
     assert result.notices == ("build cache not saved (Read-only file system): the next "
                               "build does all the work again",)
     assert snapshot(out) == clean_build(root, tmp_path / "clean")
+
+
+def test_a_month_pages_cache_row_points_at_its_year_instead_of_holding_it(
+        make_site, tmp_path) -> None:
+    """A month's page shows its year (a link to it). Its cache row refers to the year's
+    own row rather than holding every article of the year: 1.2 MB a month page at
+    100,000 articles, all arriving together while the build renders."""
+    import sqlite3
+
+    root = make_site(base_files())
+    build(site_config(root, output_dir=tmp_path / "out"), jobs=1)
+    with contextlib.closing(sqlite3.connect(root / ".newsgen-cache" / STORE_FILE)) as db:
+        ((january,),) = db.execute("SELECT row FROM pages WHERE path = ?",
+                                   ("archive/2024/01/index.html",)).fetchall()
+        ((year,),) = db.execute("SELECT row FROM groups WHERE url = ?",
+                                ("/archive/2024/",)).fetchall()
+    # Stories 0 and 5 are January's; story 1 is February's.
+    assert b"/2024/01/story-number-5/" in january
+    assert b"story-number-1/" not in january
+    assert b"/2024/02/story-number-1/" in year

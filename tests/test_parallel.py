@@ -41,8 +41,8 @@ def test_results_come_back_in_order_as_in_one_process() -> None:
 
 @pytest.mark.parametrize("count", [1, 15, 1000, 100_000])
 def test_work_is_cut_into_bounded_chunks_that_cover_it_in_order(count: int) -> None:
-    # A worker holds a whole chunk's results, and the parent those of every chunk done
-    # while it is busy: at 100,000 articles, eight chunks a worker held ~250 MB.
+    # A worker holds a whole chunk's results, and the parent takes them in at once: the
+    # size of a chunk is memory, so it must not grow with the site.
     chunks = chunked(range(count), 2)
     assert [n for chunk in chunks for n in chunk] == list(range(count))
     assert max(len(chunk) for chunk in chunks) <= MAX_CHUNK <= 1000
