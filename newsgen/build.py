@@ -199,7 +199,8 @@ def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_
             notices.append(f"cache in {config.cache_dir} is damaged ({exc}): ignored")
             store = None
     articles, warnings, records = load_articles(config, jobs, previous,
-                                                racy_after_ns=state.started_ns - RACY_NS)
+                                                racy_after_ns=state.started_ns - RACY_NS,
+                                                digests=use_cache)
     articles, link_warnings, link_errors = resolve_links(articles, config,
                                                          static_files(config))
     if link_errors:

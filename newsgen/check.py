@@ -38,7 +38,7 @@ class CheckResult:
 
 def check_site(config: SiteConfig, jobs: int = 1) -> CheckResult:
     """Check content, cross-links, topics and templates of the site; write nothing."""
-    articles, warnings, errors, _ = collect_articles(config, jobs)
+    articles, warnings, errors, _ = collect_articles(config, jobs, digests=False)
     unparsed = frozenset(p.path for p in errors)
     articles, link_warnings, link_errors = resolve_links(articles, config, static_files(config),
                                                          unparsed)

@@ -364,8 +364,9 @@ class Parsed:
     digests: bytes = b""
 
 
-def read_article(path: Path, config: SiteConfig) -> Parsed:
-    """Read one file and parse it; every problem is recorded, nothing raised."""
+def read_article(path: Path, config: SiteConfig, *, digests: bool = True) -> Parsed:
+    """Read one file and parse it; every problem is recorded, nothing raised.
+    ``digests``: take the article's digests, which only the build cache uses."""
     source = display_path(path, config.root)
     try:
         info = path.stat()
@@ -400,7 +401,7 @@ def read_article(path: Path, config: SiteConfig) -> Parsed:
     except ContentError as exc:
         return Parsed(path, info.st_mtime_ns, info.st_size, digest, None, errors=exc.problems)
     return Parsed(path, info.st_mtime_ns, info.st_size, digest, article, tuple(warnings),
-                  digests=article_digests(article))
+                  digests=article_digests(article) if digests else b"")
 
 
 Loaded = tuple[list[Article], list[Problem], list[Problem], dict[Path, Parsed]]
@@ -409,11 +410,12 @@ Loaded = tuple[list[Article], list[Problem], list[Problem], dict[Path, Parsed]]
 
 def load_articles(config: SiteConfig, jobs: int = 1,
                   previous: Mapping[Path, Parsed] | None = None, racy_after_ns: int = 0,
+                  *, digests: bool = True,
                   ) -> tuple[list[Article], list[Problem], dict[Path, Parsed]]:
     """Read every article (see ``collect_articles``). All content errors of all files
     are raised together; otherwise returns articles, warnings and records."""
     articles, warnings, errors, records = collect_articles(config, jobs, previous,
-                                                           racy_after_ns)
+                                                           racy_after_ns, digests=digests)
     if errors:
         raise ContentError(errors)
     return articles, warnings, records
@@ -421,13 +423,14 @@ def load_articles(config: SiteConfig, jobs: int = 1,
 
 def collect_articles(config: SiteConfig, jobs: int = 1,
                      previous: Mapping[Path, Parsed] | None = None,
-                     racy_after_ns: int = 0) -> Loaded:
+                     racy_after_ns: int = 0, *, digests: bool = True) -> Loaded:
     """Read every article, across ``jobs`` processes, and return what loaded with all
     warnings and errors, raising nothing (``newsgen check`` reports both kinds together).
 
     A file whose ``previous`` record still matches is not parsed again: same size and
     mtime, if that mtime is older than ``racy_after_ns`` (a file saved in the same clock
     tick as the record could have changed unseen, as git knows), else the same digest.
+    ``digests``: see ``read_article``.
     """
     if not config.articles_dir.is_dir():
         return [], [], [Problem(display_path(config.articles_dir, config.root),
@@ -453,7 +456,7 @@ def collect_articles(config: SiteConfig, jobs: int = 1,
             records[parsed.path] = parsed
         progress.advance(len(chunk))
 
-    map_chunks(partial(_read_chunk, config=config), todo, jobs, each=take)
+    map_chunks(partial(_read_chunk, config=config, digests=digests), todo, jobs, each=take)
     progress.done()
     articles: list[Article] = []
     for path in order:
@@ -484,8 +487,8 @@ def _still_valid(path: Path, known: Parsed, racy_after_ns: int) -> Parsed | None
     return dataclasses.replace(known, mtime_ns=info.st_mtime_ns)
 
 
-def _read_chunk(paths: Sequence[Path], config: SiteConfig) -> list[Parsed]:
-    return [read_article(path, config) for path in paths]
+def _read_chunk(paths: Sequence[Path], config: SiteConfig, digests: bool) -> list[Parsed]:
+    return [read_article(path, config, digests=digests) for path in paths]
 
 
 def _has_value(value: object) -> bool:
