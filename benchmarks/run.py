@@ -5,8 +5,10 @@
 
 Makes the standard corpus (``../shared/corpus/gen_corpus.py OUT --n N --seed 1``), then
 times, alternating the contenders run by run:
-  newsgen cold builds (Python-Markdown and CommonMark engines), no-op, body-edit,
-  title-edit and template-edit rebuilds; and, where ``hugo`` is installed, Hugo on the same
+  newsgen cold builds with each engine (Python-Markdown and CommonMark), both without the
+  build cache (``--no-cache``: the issue's cold build, like Hugo's, which keeps none) and
+  writing it (a newsroom's first build), then no-op, body-edit, title-edit and
+  template-edit rebuilds on that cache; and, where ``hugo`` is installed, Hugo on the same
   corpus with and without related content (``../shared/peers/mksite.sh hugo N DIR``).
 Prints medians, peak memory and ratios to Hugo; ``--write`` also writes docs/benchmarks.md.
 """
@@ -101,7 +103,7 @@ def main() -> int:
     def record(name: str, measure: Callable[[], tuple[float, float]]) -> None:
         results.setdefault(name, []).append(measure())
         seconds, mb = results[name][-1]
-        print(f"  {name:<34} {seconds:7.2f} s  {mb:7.0f} MB", flush=True)
+        print(f"  {name:<46} {seconds:7.2f} s  {mb:7.0f} MB", flush=True)
 
     def clean_newsgen() -> None:
         shutil.rmtree(site / "public", ignore_errors=True)
@@ -111,10 +113,14 @@ def main() -> int:
         load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
         print(f"run {run}/{args.runs} (load average {load})", flush=True)
         clean_newsgen()
-        record("newsgen cold (Python-Markdown)", lambda: run_timed(newsgen_cmd(site), site))
+        record("newsgen cold (Python-Markdown)",
+               lambda: run_timed(newsgen_cmd(site, "--no-cache"), site))
         if hugo:
             shutil.rmtree(hugo_dir / "public", ignore_errors=True)
             record("hugo with related", lambda: run_timed([hugo, "--quiet"], hugo_dir))
+        clean_newsgen()
+        record("newsgen cold, cache written (Python-Markdown)",
+               lambda: run_timed(newsgen_cmd(site), site))
         record("newsgen no-op rebuild", lambda: run_timed(newsgen_cmd(site), site))
         edit(sample, "\n\n", f"\n\nBenchmark edit {run}.\n\n")
         record("newsgen body edit", lambda: run_timed(newsgen_cmd(site), site))
@@ -128,12 +134,16 @@ def main() -> int:
         template.unlink()
         clean_newsgen()
         record("newsgen cold (CommonMark)",
-               lambda: run_timed(newsgen_cmd(site, "--markdown-engine", "commonmark"), site))
+               lambda: run_timed(newsgen_cmd(site, "--markdown-engine", "commonmark",
+                                             "--no-cache"), site))
         if hugo:
             shutil.rmtree(hugo_dir / "public", ignore_errors=True)
             record("hugo without related",
                    lambda: run_timed([hugo, "--quiet", "--layoutDir", "layouts-norelated"],
                                      hugo_dir))
+        clean_newsgen()
+        record("newsgen cold, cache written (CommonMark)",
+               lambda: run_timed(newsgen_cmd(site, "--markdown-engine", "commonmark"), site))
 
     medians = {name: (statistics.median(s for s, _ in rows), max(m for _, m in rows))
                for name, rows in results.items()}

@@ -19,5 +19,7 @@ def test_benchmark_runs_on_a_tiny_corpus(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     for measure in ("newsgen cold (Python-Markdown)", "newsgen cold (CommonMark)",
+                    "newsgen cold, cache written (Python-Markdown)",
+                    "newsgen cold, cache written (CommonMark)",
                     "newsgen title edit", "newsgen template edit"):
         assert f"| {measure} |" in result.stdout
