@@ -283,7 +283,7 @@ def _check_feeds(value: object, bad: Callable[[str, str], None]) -> tuple[str, .
 def _check_authors(value: object,
                    bad: Callable[[str, str], None]) -> dict[str, AuthorInfo] | None:
     """``authors:`` maps an author's name (or slug) to {name, bio, url}; keyed here by slug."""
-    from slugify import slugify
+    from newsgen.slugs import slugify
 
     if not isinstance(value, dict):
         bad("authors", f"must be a mapping of author names to details, not {_type_name(value)}")

@@ -11,12 +11,10 @@ import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
-
-from slugify import slugify as _slugify
 
 from newsgen.config import SiteConfig
 from newsgen.digests import article_digests
@@ -28,6 +26,7 @@ from newsgen.models import Article, Correction, Heading, Tag, encode_body
 from newsgen.parallel import map_chunks
 from newsgen.progress import Progress
 from newsgen.rawhtml import convert_body
+from newsgen.slugs import slugify
 from newsgen.suggest import did_you_mean
 from newsgen.walk import walk_files
 
@@ -180,14 +179,6 @@ class _Checker:
                             f"not '{value}'")
             return None
         return encode_url(value)
-
-
-@lru_cache(maxsize=65_536)
-def slugify(text: str) -> str:
-    """python-slugify's slug, remembered: topic and author names repeat across thousands of
-    articles, and slugifying a non-ASCII name tries (and fails) to import ``unidecode``
-    before ``text_unidecode`` each time (~0.3 ms)."""
-    return str(_slugify(text))
 
 
 def parse_datetime(value: object, config: SiteConfig) -> datetime:

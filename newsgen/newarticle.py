@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from slugify import slugify
 
 from newsgen.config import SiteConfig
 from newsgen.content import parse_article
 from newsgen.errors import ContentError, NewsgenError, display_path
+from newsgen.slugs import slugify
 
 PLACEHOLDER = (
     "Write the story here. The first paragraph is the teaser on the home page and in "

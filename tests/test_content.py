@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
+import types
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from newsgen.content import load_articles, parse_article, read_article
 from newsgen.errors import ContentError
 from newsgen.index import build_site, canonical_topics
 from newsgen.models import Article
+from newsgen.slugs import slugify
 from tests.conftest import article, site_config
 
 SOURCE = "articles/story.md"
@@ -334,6 +337,25 @@ def test_topics_that_slugify_alike_are_one_topic_within_an_article() -> None:
 
     assert [t.slug for t in a.topics] == ["viet-nam", "economy"]
     assert a.topics[0].name == "Việt Nam"
+
+
+def test_urls_do_not_change_where_unidecode_is_installed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # python-slugify prefers Unidecode, where installed, to its own text-unidecode, and
+    # the two spell some letters differently: a site's URLs would change with whatever
+    # else the machine has installed. A stand-in Unidecode that spells every letter "x".
+    stand_in = types.ModuleType("unidecode")
+    stand_in.unidecode = lambda text: "".join(c if c.isascii() else "x" for c in text)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "unidecode", stand_in)
+    slugify.cache_clear()
+    try:
+        a = parse(article(title="Düsseldorf talks", topics=["Việt Nam"], author="Zoë Ng"))
+    finally:
+        slugify.cache_clear()
+
+    assert a.url == "/2024/01/dusseldorf-talks/"
+    assert [t.slug for t in a.topics] == ["viet-nam"]
+    assert [b.slug for b in a.bylines] == ["zoe-ng"]
 
 
 def test_topics_as_a_mapping_is_an_error_at_its_line() -> None:
