@@ -53,7 +53,7 @@ from newsgen.parallel import default_jobs
 if TYPE_CHECKING:
     import jinja2
 
-    from newsgen.content import Parsed
+    from newsgen.content import Parsed, ParsedRow
     from newsgen.fingerprint import Fingerprints, PagePrint
     from newsgen.models import Article, RowGroup, Site
     from newsgen.pages import Page
@@ -180,14 +180,6 @@ def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_
                 files: FileStats, published_here: bool, jobs: int,
                 started: float, started_ns: int, notices: list[str]) -> BuildResult:
     """Load every article, index, plan every page; render those whose fingerprint changed."""
-    from newsgen.chrome import chrome
-    from newsgen.content import load_articles
-    from newsgen.fingerprint import Fingerprints
-    from newsgen.index import build_site
-    from newsgen.links import resolve_links, static_files
-    from newsgen.pages import plan_pages
-    from newsgen.render import THEME_DIR, make_site_env
-    from newsgen.search import any_searchable
     from newsgen.store import StoreError
 
     parse_key = cache_parse_key(config)
@@ -198,9 +190,36 @@ def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_
         except StoreError as exc:
             notices.append(f"cache in {config.cache_dir} is damaged ({exc}): ignored")
             store = None
-    articles, warnings, records = load_articles(config, jobs, previous,
-                                                racy_after_ns=state.started_ns - RACY_NS,
-                                                digests=use_cache)
+    # A cold build writes a new store as it goes: the parsed articles' rows as the workers
+    # send them, the page rows as they render, rather than holding them all until the
+    # end (~200 MB of page rows at 100,000 articles).
+    fresh = _FreshRows(config) if use_cache and store is None else None
+    try:
+        return _load_and_render(config, state, store, fresh, previous, parse_key, use_cache,
+                                files, published_here, jobs, started, started_ns, notices)
+    except BaseException:
+        if fresh is not None:
+            fresh.close()
+        raise
+
+
+def _load_and_render(config: SiteConfig, state: CacheState, store: Store | None,
+                     fresh: _FreshRows | None, previous: Mapping[Path, Parsed],
+                     parse_key: str, use_cache: bool, files: FileStats,
+                     published_here: bool, jobs: int, started: float, started_ns: int,
+                     notices: list[str]) -> BuildResult:
+    from newsgen.chrome import chrome
+    from newsgen.content import load_articles
+    from newsgen.fingerprint import Fingerprints
+    from newsgen.index import build_site
+    from newsgen.links import resolve_links, static_files
+    from newsgen.pages import plan_pages
+    from newsgen.render import THEME_DIR, make_site_env
+    from newsgen.search import any_searchable
+
+    articles, warnings, records = load_articles(
+        config, jobs, previous, racy_after_ns=state.started_ns - RACY_NS, digests=use_cache,
+        rows_to=fresh.add_parsed if fresh is not None else None)
     articles, link_warnings, link_errors = resolve_links(articles, config,
                                                          static_files(config))
     if link_errors:
@@ -229,9 +248,6 @@ def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_
         # without those, every page is rendered and the workers take its digest.
         prints = [fingerprints.page(page) for page in pages] if in_place else None
         fingerprints.forget_structures()
-        # A cold build writes its page rows into the new store as they come, rather than
-        # holding them all until the end (~200 MB at 100,000 articles).
-        fresh = _FreshRows(config) if use_cache and store is None else None
         staging = Staging(config.output_dir)
         try:
             # What the published folder holds (incremental builds): the files the previous
@@ -270,8 +286,6 @@ def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_
             folders = folder_stamps(config.output_dir, folders_of(staging.current))
         except BaseException:
             staging.discard()
-            if fresh is not None:
-                fresh.close()
             raise
         result = BuildResult(
             articles=len(site.articles), topics=len(site.topics), pages=len(pages),
@@ -550,7 +564,9 @@ class RenderPrints:
 
 
 class _FreshRows:
-    """The new store of a cold build, written page rows first, as rendering goes.
+    """The new store of a cold build, written as the build goes: the parsed articles'
+    rows as they are read, the page rows as they render, the article and group rows
+    meanwhile (``add_site``).
 
     Like any store from ``Store.reset``, it replaces the old one only once written in
     full (see there). A row that cannot be written stops the rows, not the build: the
@@ -561,11 +577,22 @@ class _FreshRows:
 
         self.store: Store | None = None
         self.error: Exception | None = None
+        self.parsed_saved = False  # the parsed rows are in (``add_parsed``)
         self.site_saved = False  # the article and group rows are in (``add_site``)
         try:
             self.store = Store.reset(config.cache_dir)
         except cache_write_errors() as exc:  # a read-only cache folder, say
             self.error = exc
+
+    def add_parsed(self, rows: list[ParsedRow]) -> None:
+        """Parsed rows as the reading workers send them (a cold build has no previous
+        records: every file is parsed, so all its rows come through here)."""
+        if self.store is not None and self.error is None:
+            try:
+                self.store.add_parsed(rows)
+                self.parsed_saved = True
+            except cache_write_errors() as exc:
+                self.error = exc
 
     def __call__(self, rows: list[tuple[str, bytes]]) -> None:
         if self.store is not None and self.error is None and rows:
@@ -580,7 +607,9 @@ class _FreshRows:
         the workers render, rather than after them (~1 s at 10,000 articles)."""
         if self.store is not None and self.error is None:
             try:
-                rows = _site_rows(self.store, {}, records, site, fingerprints)
+                # Records whose rows are in count as the store's (``_site_rows``).
+                stored = records if self.parsed_saved else {}
+                rows = _site_rows(self.store, stored, records, site, fingerprints)
                 self.store.add_site(rows["parsed"], rows["articles"], rows["as_parsed"],
                                     rows["groups"])
                 self.site_saved = True

@@ -30,7 +30,7 @@ from types import MappingProxyType
 from typing import Any
 
 from newsgen.cache import STORE_FILE
-from newsgen.content import Parsed
+from newsgen.content import Parsed, ParsedRow, parsed_from_row, parsed_row
 from newsgen.fingerprint import PagePrint
 from newsgen.models import ARTICLE_TYPES, Article, ArticleRef, RowGroup
 from newsgen.page import Page
@@ -69,6 +69,7 @@ class Store:
         # it until it is complete), and moved into place by ``close`` once written.
         self._fresh = self.path.with_name(STORE_FILE + ".new") if fresh else None
         self._written = False
+        self._closed = False
         pragmas = ("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" if fresh
                    else "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
         try:
@@ -76,13 +77,17 @@ class Store:
             self._db.executescript(pragmas + _SCHEMA)
             if fresh:
                 # One transaction from the first row to ``write``'s last: rows added
-                # outside one (``add_pages``, ``add_site``) would each be a transaction
-                # of their own, ~3 s of a cold build at 10,000 articles.
+                # outside one (``add_parsed``, ``add_pages``, ``add_site``) would each be
+                # a transaction of their own, ~3 s of a cold build at 10,000 articles.
                 self._db.execute("BEGIN")
         except sqlite3.DatabaseError as exc:
             raise StoreError(str(exc)) from exc
 
     def close(self) -> None:
+        """Close the store (a second call does nothing)."""
+        if self._closed:
+            return
+        self._closed = True
         if self._fresh is not None and self._written:
             # In WAL mode before it is moved into place: the next build opens it in that
             # mode, and switching then (with syncs on) flushes the whole file, ~0.2 s at
@@ -126,8 +131,8 @@ class Store:
         # are not all held in memory beside what they unpickle to.
         try:
             for name, row in self._db.execute("SELECT path, row FROM parsed"):
-                path = Path(os.fsdecode(name))
-                found[path] = Parsed(path, *_loads(row))
+                parsed = _load_parsed(name, row)
+                found[parsed.path] = parsed
         except sqlite3.DatabaseError as exc:
             raise StoreError(str(exc)) from exc
         return found
@@ -138,9 +143,10 @@ class Store:
     def parsed(self, paths: Iterable[Path]) -> dict[Path, Parsed]:
         found = {}
         for path in paths:
-            rows = self._rows("SELECT row FROM parsed WHERE path = ?", _path_key(path))
+            key = _path_key(path)
+            rows = self._rows("SELECT row FROM parsed WHERE path = ?", key)
             if rows:
-                found[path] = Parsed(path, *_loads(rows[0][0]))
+                found[path] = _load_parsed(key, rows[0][0])
         return found
 
     # Site articles ---------------------------------------------------------------------
@@ -249,6 +255,12 @@ class Store:
 
     # Writing ---------------------------------------------------------------------------
 
+    def add_parsed(self, rows: Iterable[ParsedRow]) -> None:
+        """Parsed rows, as the workers made them (``parsed_row``), for a fresh store (as
+        ``add_pages``)."""
+        assert self._fresh is not None
+        self._db.executemany("INSERT OR REPLACE INTO parsed VALUES (?, ?)", rows)
+
     def add_pages(self, rows: Iterable[tuple[str, bytes]]) -> None:
         """Page rows (``page_row``) for a fresh store, before its ``write``: its file is
         not read until written, so they need no transaction of their own."""
@@ -273,7 +285,7 @@ class Store:
             return _SAME_AS_PARSED + os.fsencode(path) if path else _dumps(article)
 
         db.executemany("INSERT OR REPLACE INTO parsed VALUES (?, ?)",
-                       ((_path_key(p.path), _dump_parsed(p)) for p in parsed))
+                       (parsed_row(p) for p in parsed))
         db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?, ?)",
                        ((a.url, digest, article_row(a)) for a, digest in articles))
         db.executemany("INSERT OR REPLACE INTO groups VALUES (?, ?, ?)",
@@ -336,10 +348,11 @@ def _urls(text: str) -> tuple[str, ...]:
     return tuple(text[1:-1].split("\n")) if text else ()
 
 
-def _dump_parsed(parsed: Parsed) -> bytes:
-    # Without the path (the row's key): unpickling 10,000 Path objects costs ~0.3 s.
-    return _dumps((parsed.mtime_ns, parsed.size, parsed.digest, parsed.article,
-                   parsed.warnings, parsed.errors, parsed.digests))
+def _load_parsed(key: bytes, row: bytes) -> Parsed:
+    try:
+        return parsed_from_row(key, row)
+    except Exception as exc:
+        raise StoreError(f"unreadable row ({type(exc).__name__})") from exc
 
 
 def _loads(row: bytes) -> Any:

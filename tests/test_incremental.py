@@ -795,6 +795,37 @@ def test_a_cold_build_whose_page_rows_cannot_be_written_publishes_with_a_notice(
     assert (cache / STORE_FILE).exists()
 
 
+def test_a_cold_build_stopped_by_a_bad_article_leaves_no_cache_behind(
+        make_site, tmp_path) -> None:
+    """A cold build opens its new store before it reads the articles (their rows go in
+    as they are parsed): an article that fails to parse stops the build and leaves
+    neither a store nor a half-written one."""
+    from newsgen.errors import ContentError
+
+    files = base_files()
+    good = files["articles/2024/story-3.md"]
+    files["articles/2024/story-3.md"] = good.replace("title:", "headline:", 1)
+    root = make_site(files)
+    out = tmp_path / "out"
+
+    with pytest.raises(ContentError, match=r"story-3\.md"):
+        build(site_config(root, output_dir=out), jobs=2)
+
+    cache = root / ".newsgen-cache"
+    assert not (cache / STORE_FILE).exists()
+    assert not (cache / (STORE_FILE + ".new")).exists()
+    assert not out.exists()
+    write_files(root, {"articles/2024/story-3.md": good})
+    settle(root)
+    first = build(site_config(root, output_dir=out), jobs=2)
+    assert first.rendered == first.pages
+    edit_body(root, 1)
+    settle(root)
+    again = build(site_config(root, output_dir=out), jobs=2)  # from the cold build's rows
+    assert 0 < again.rendered < again.pages
+    assert snapshot(out) == clean_build(root, tmp_path / "clean")
+
+
 def test_a_cold_build_with_a_cache_folder_it_cannot_write_publishes_with_a_notice(
         make_site, tmp_path) -> None:
     import errno
