@@ -41,7 +41,12 @@ NOTES = "## Notes"
 
 
 def run_timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall seconds and peak resident memory (MB) of the largest process of ``cmd``."""
+    """Wall seconds and peak resident memory (MB) of the largest process of ``cmd``.
+
+    The disk is synced first: each contender starts with nothing of the previous runs
+    (the outputs set aside, see ``main``) still being written back, as a build minutes
+    after the last one would."""
+    os.sync()
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             env=CHECKOUT_ENV)
