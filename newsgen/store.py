@@ -262,8 +262,8 @@ class Store:
         self._db.executemany("INSERT OR REPLACE INTO parsed VALUES (?, ?)", rows)
 
     def add_pages(self, rows: Iterable[tuple[str, bytes]]) -> None:
-        """Page rows (``page_row``) for a fresh store, before its ``write``: its file is
-        not read until written, so they need no transaction of their own."""
+        """Page rows (``page_row``) for a fresh store, before its ``write``: they go into
+        its one transaction (see ``__init__``), as nothing reads its file until then."""
         assert self._fresh is not None
         self._db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?)", rows)
 
