@@ -577,7 +577,6 @@ class _FreshRows:
 
         self.store: Store | None = None
         self.error: Exception | None = None
-        self.parsed_saved = False  # the parsed rows are in (``add_parsed``)
         self.site_saved = False  # the article and group rows are in (``add_site``)
         try:
             self.store = Store.reset(config.cache_dir)
@@ -590,7 +589,6 @@ class _FreshRows:
         if self.store is not None and self.error is None:
             try:
                 self.store.add_parsed(rows)
-                self.parsed_saved = True
             except cache_write_errors() as exc:
                 self.error = exc
 
@@ -607,9 +605,9 @@ class _FreshRows:
         the workers render, rather than after them (~1 s at 10,000 articles)."""
         if self.store is not None and self.error is None:
             try:
-                # Records whose rows are in count as the store's (``_site_rows``).
-                stored = records if self.parsed_saved else {}
-                rows = _site_rows(self.store, stored, records, site, fingerprints)
+                # Every record's row is in: all came through ``add_parsed``, or an
+                # error stopped the rows. So they count as the store's (``_site_rows``).
+                rows = _site_rows(self.store, records, records, site, fingerprints)
                 self.store.add_site(rows["parsed"], rows["articles"], rows["as_parsed"],
                                     rows["groups"])
                 self.site_saved = True
