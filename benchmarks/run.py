@@ -112,8 +112,8 @@ def main() -> int:
 
     # A cold build starts with no output, as in a fresh CI checkout. The previous output
     # is moved aside, not deleted, until the end. ext4 without a journal (these machines'
-    # disks) reuses no inode within a minute of its deletion, five more while its inode
-    # table block is unwritten: a build that follows the deletion of a ~30,000-file site
+    # disks) reuses no inode within a minute of its deletion, five minutes more while its
+    # inode table block is unwritten: a build that follows the deletion of a ~30,000-file site
     # scans past those inodes for every file and folder it creates. perf showed 30 % of a
     # CommonMark build's CPU in ext4's ``recently_deleted``, and the build's kernel time
     # swinging from 3 to 18 s with it. Hugo's output is set aside the same way.
