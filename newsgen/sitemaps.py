@@ -1,5 +1,5 @@
-"""Sitemaps: ``/sitemap.xml`` (split into parts under an index above 50,000 URLs, as the
-sitemaps protocol requires) and the Google News sitemap ``/news-sitemap.xml``."""
+"""Sitemaps: ``/sitemap.xml``, an index of parts (the listings, then one part per month
+of articles), and the Google News sitemap ``/news-sitemap.xml``."""
 
 from __future__ import annotations
 
@@ -45,47 +45,54 @@ def lists_urls(page: Page) -> bool:
     return any(type(entry) is ArticleEntry for entry in page.context.get("entries", ()))
 
 
-def sitemap_entries(site: Site) -> list[SitemapEntry | ArticleEntry]:
-    """Every page worth indexing (first pages of listings, every article), with the time it
-    last changed where one is known. One pass over each listing."""
+def sitemap_groups(site: Site) -> list[tuple[str, list[SitemapEntry | ArticleEntry]]]:
+    """The sitemap's parts by name: ``pages`` (every listing's first page), then each month
+    of the archive (``2024-01``, newest first) with its articles, each entry with the time
+    it last changed where one is known. One pass over each listing."""
     home_lastmod = _latest(site.articles[:1])
-    entries: list[SitemapEntry | ArticleEntry] = [SitemapEntry("/", home_lastmod),
-                                                  SitemapEntry("/topics/", home_lastmod)]
-    entries += [SitemapEntry(t.url, t.latest.modified) for t in site.topics]
-    entries.append(SitemapEntry("/authors/", home_lastmod))
-    entries += [SitemapEntry(a.url, a.latest.modified) for a in site.authors]
-    entries.append(SitemapEntry("/sources/", home_lastmod))
-    entries += [SitemapEntry(s.url, s.latest.modified) for s in site.sources]
+    pages: list[SitemapEntry | ArticleEntry] = [SitemapEntry("/", home_lastmod),
+                                                SitemapEntry("/topics/", home_lastmod)]
+    pages += [SitemapEntry(t.url, t.latest.modified) for t in site.topics]
+    pages.append(SitemapEntry("/authors/", home_lastmod))
+    pages += [SitemapEntry(a.url, a.latest.modified) for a in site.authors]
+    pages.append(SitemapEntry("/sources/", home_lastmod))
+    pages += [SitemapEntry(s.url, s.latest.modified) for s in site.sources]
     archive: list[SitemapEntry] = []
+    months: list[tuple[str, list[SitemapEntry | ArticleEntry]]] = []
     for year in site.archive:
-        months = [SitemapEntry(m.url, _latest(m.articles)) for m in year.months]
-        archive.append(SitemapEntry(year.url, max((m.lastmod for m in months if m.lastmod),
-                                                  default=None)))
-        archive += months
-    entries.append(SitemapEntry("/archive/", max((e.lastmod for e in archive if e.lastmod),
-                                                 default=None)))
-    entries += archive
-    entries.append(SitemapEntry("/corrections/", site.corrections[0].correction.date
-                                if site.corrections else None))
-    entries += [ArticleEntry(a, a.modified) for a in site.articles]
-    return entries
+        month_entries = [SitemapEntry(m.url, _latest(m.articles)) for m in year.months]
+        archive.append(SitemapEntry(year.url, _newest(month_entries)))
+        archive += month_entries
+        months += [(f"{m.year:04d}-{m.month:02d}", [ArticleEntry(a, a.modified)
+                                                    for a in m.articles])
+                   for m in year.months]
+    pages.append(SitemapEntry("/archive/", _newest(archive)))
+    pages += archive
+    pages.append(SitemapEntry("/corrections/", site.corrections[0].correction.date
+                              if site.corrections else None))
+    return [("pages", pages), *months]
+
+
+def _newest(entries: Iterable[SitemapEntry | ArticleEntry]) -> datetime | None:
+    return max((e.lastmod for e in entries if e.lastmod), default=None)
 
 
 def plan_sitemaps(site: Site, limit: int = SITEMAP_LIMIT) -> Iterator[Page]:
-    """``/sitemap.xml`` as one urlset, or as an index of ``/sitemaps/sitemap-N.xml`` parts
-    of at most ``limit`` URLs each; then the news sitemap."""
-    entries = sitemap_entries(site)
-    if len(entries) <= limit:
-        yield Page("/sitemap.xml", "sitemap.xml", ctx(entries=entries))
-    else:
-        parts: list[SitemapEntry] = []
+    """``/sitemap.xml``, an index of the parts under ``/sitemaps/`` (``pages.xml``, then
+    ``2024-01.xml`` … newest first), each split into ``-2``, ``-3`` … above ``limit``
+    URLs, as the protocol requires; then the news sitemap.
+
+    Parts by month, as large newsrooms publish them: a day's publishing or an edit changes
+    one small part, which is all a crawler fetches again (the index gives each part's
+    lastmod) and all an incremental build renders again."""
+    parts: list[SitemapEntry] = []
+    for name, entries in sitemap_groups(site):
         for number, start in enumerate(range(0, len(entries), limit), start=1):
             chunk = entries[start : start + limit]
-            url = f"/sitemaps/sitemap-{number}.xml"
-            parts.append(SitemapEntry(url, max((e.lastmod for e in chunk if e.lastmod),
-                                               default=None)))
+            url = f"/sitemaps/{name}.xml" if number == 1 else f"/sitemaps/{name}-{number}.xml"
+            parts.append(SitemapEntry(url, _newest(chunk)))
             yield Page(url, "sitemap.xml", ctx(entries=chunk))
-        yield Page("/sitemap.xml", "sitemap-index.xml", ctx(parts=parts))
+    yield Page("/sitemap.xml", "sitemap-index.xml", ctx(parts=parts))
     yield Page("/news-sitemap.xml", "news-sitemap.xml", ctx(articles=news_articles(site)))
 
 

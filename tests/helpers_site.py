@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -93,6 +94,28 @@ def file_to_url(out: Path, path: Path) -> str:
     if relative.endswith("/index.html"):
         return "/" + relative[: -len("index.html")]
     return "/" + relative
+
+
+SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+def sitemap_entries(out: Path, base_url: str) -> list[tuple[str, str | None]]:
+    """Every (loc, lastmod) the sitemap lists, as a crawler reads it: ``/sitemap.xml`` is
+    an index, each of whose parts (a URL under ``base_url``) is a urlset."""
+    index = ElementTree.parse(out / "sitemap.xml").getroot()
+    assert index.tag == f"{SITEMAP_NS}sitemapindex"
+    entries: list[tuple[str, str | None]] = []
+    for part_url in [e.text or "" for e in index.iter(f"{SITEMAP_NS}loc")]:
+        assert part_url.startswith(base_url), part_url
+        part = ElementTree.parse(url_to_file(out, part_url[len(base_url) - 1 :])).getroot()
+        assert part.tag == f"{SITEMAP_NS}urlset", part_url
+        entries += [(u.findtext(f"{SITEMAP_NS}loc") or "", u.findtext(f"{SITEMAP_NS}lastmod"))
+                    for u in part.findall(f"{SITEMAP_NS}url")]
+    return entries
+
+
+def sitemap_locs(out: Path, base_url: str) -> list[str]:
+    return [loc for loc, _ in sitemap_entries(out, base_url)]
 
 
 def html_files(out: Path) -> list[Path]:

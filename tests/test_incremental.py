@@ -284,6 +284,11 @@ def test_headline_edit_that_moves_the_url_renders_only_pages_showing_it(
     unrelated = out / "index.html"  # the three newest stories: story 5 is on page 2
     assert "Story number 5" not in unrelated.read_text()
     before = unrelated.stat().st_mtime_ns
+    # The sitemap's index and its parts but January's, which lists story 5: not rewritten.
+    other_sitemaps = {p: p.stat().st_mtime_ns for p in [out / "sitemap.xml",
+                                                        *(out / "sitemaps").iterdir()]
+                      if p.name != "2024-01.xml"}
+    assert len(other_sitemaps) == 6  # the index, the listings, February to May
 
     def no_index(*args: object, **kwargs: object) -> None:
         raise AssertionError("the whole site was loaded and indexed for a headline edit")
@@ -297,8 +302,10 @@ def test_headline_edit_that_moves_the_url_renders_only_pages_showing_it(
     moved = "/2024/01/moved-1-story-number-5/"
     assert not old_page.parent.exists()
     assert "Moved 1 Story number 5" in (out / moved.strip("/") / "index.html").read_text()
-    assert moved in (out / "sitemap.xml").read_text()
-    assert "/2024/01/story-number-5/" not in (out / "sitemap.xml").read_text()
+    january = (out / "sitemaps" / "2024-01.xml").read_text()
+    assert moved in january
+    assert "/2024/01/story-number-5/" not in january
+    assert {p: p.stat().st_mtime_ns for p in other_sitemaps} == other_sitemaps
     assert unrelated.stat().st_mtime_ns == before
     # What the move wrote to the cache serves the next edits: of the moved article, of
     # another whose URL moves, all without loading every article.

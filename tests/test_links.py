@@ -9,7 +9,15 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from helpers_site import Built, Element, build_sample, file_to_url, html_files, parse_html
+from helpers_site import (
+    Built,
+    Element,
+    build_sample,
+    file_to_url,
+    html_files,
+    parse_html,
+    sitemap_locs,
+)
 
 LINK_ATTRIBUTES = ("href", "src", "poster", "action", "data")
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -121,7 +129,8 @@ def test_every_page_of_the_site_is_reachable_by_links(sample: Site) -> None:
 def test_sitemap_feed_and_robots_urls_resolve(sample: Site) -> None:
     config = sample.built.config
     urls = [e.text or "" for e in ET.parse(sample.out / "sitemap.xml").getroot().iter(
-        f"{SITEMAP}loc")]
+        f"{SITEMAP}loc")]  # the index: its parts' URLs
+    urls += sitemap_locs(sample.out, config.base_url)
     for feed in sample.out.rglob("feed.xml"):
         root = ET.parse(feed).getroot()
         urls += [e.get("href") or "" for e in root.iter(f"{ATOM}link")]

@@ -223,7 +223,7 @@ def check_site(built: Built, *, strict_html: bool) -> None:
         assert text.startswith("<!DOCTYPE html>")
         if strict_html:  # with raw HTML allowed, an editor's unclosed <div> stays unclosed
             assert well_formed(text) == [], page
-    for xml in [*out.rglob("feed.xml"), out / "sitemap.xml"]:
+    for xml in [*out.rglob("feed.xml"), *out.rglob("*sitemap*.xml"), *out.glob("sitemaps/*")]:
         ET.parse(xml)
     assert Site(built).broken() == []
     assert sorted(p.name for p in out.parent.iterdir()) == ["out", "site"]

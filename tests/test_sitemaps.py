@@ -1,5 +1,6 @@
-"""Sitemaps as search engines read them: /sitemap.xml (an index of parts above 50,000
-URLs), /news-sitemap.xml for Google News, and robots.txt pointing at both."""
+"""Sitemaps as search engines read them: /sitemap.xml (an index of parts: the listings,
+then a part per month, each split above 50,000 URLs), /news-sitemap.xml for Google News,
+and robots.txt pointing at both."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from newsgen.render import make_env, render_page
 from newsgen.sitemaps import SITEMAP_LIMIT, plan_sitemaps
 
 from conftest import BUILD_TIME, article
-from helpers_site import Built, build_sample, file_to_url, html_files
+from helpers_site import Built, build_sample, file_to_url, html_files, sitemap_locs
 
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
@@ -45,11 +46,39 @@ def indexable_pages(built: Built) -> set[str]:
         if "/page/" in url}
 
 
-def test_sitemap_is_a_urlset_of_every_indexable_page_with_lastmod(newsroom: Built) -> None:
-    root = ET.parse(newsroom.file("/sitemap.xml")).getroot()
-    assert root.tag == f"{SM}urlset"
-    listed = locs(root)
-    assert len(root.findall(f"{SM}url")) == len(listed)  # no duplicates
+def parts_of(built: Built) -> dict[str, tuple[str | None, ET.Element]]:
+    """The index's parts: URL → (lastmod in the index, the part's urlset)."""
+    index = ET.parse(built.file("/sitemap.xml")).getroot()
+    assert index.tag == f"{SM}sitemapindex"
+    found = {}
+    for entry in index.findall(f"{SM}sitemap"):
+        url = entry.findtext(f"{SM}loc") or ""
+        part = ET.parse(built.file(url.removeprefix(BASE[:-1]))).getroot()
+        assert part.tag == f"{SM}urlset"
+        found[url] = (entry.findtext(f"{SM}lastmod"), part)
+    return found
+
+
+def test_sitemap_index_parts_list_every_indexable_page_once_with_lastmod(
+        newsroom: Built) -> None:
+    parts = parts_of(newsroom)
+    # The listings first, then a part per month of articles, newest first.
+    assert list(parts) == [f"{BASE}sitemaps/{name}.xml" for name in (
+        "pages", "2024-12", "2024-11", "2023-06")]
+    listed: dict[str, str | None] = {}
+    for url, (part_lastmod, part) in parts.items():
+        mine = locs(part)
+        assert len(part.findall(f"{SM}url")) == len(mine)
+        assert not listed.keys() & mine.keys()  # each URL in one part
+        listed |= mine
+        # A part's lastmod is its newest entry's: a crawler reads again only what changed.
+        assert part_lastmod == max(m for m in mine.values() if m)
+        if url.endswith("/pages.xml"):
+            assert not any(BASE + "20" in loc for loc in mine)
+        else:
+            month = url.rsplit("/", 1)[1].removesuffix(".xml")
+            assert {newsroom.html(loc.removeprefix(BASE[:-1])).find("time").get("datetime")[:7]
+                    for loc in mine} == {month}
     assert set(listed) == {BASE + url.lstrip("/") for url in indexable_pages(newsroom)}
     assert listed[BASE + BUDGET_URL.lstrip("/")] == "2025-01-01T06:30:00+07:00"  # corrected
     assert listed[BASE + FLOODS_URL.lstrip("/")] == "2024-12-30T15:00:00+07:00"  # updated
@@ -62,25 +91,26 @@ def test_sitemap_is_a_urlset_of_every_indexable_page_with_lastmod(newsroom: Buil
 
 def test_sample_sitemap_covers_every_indexable_page(tmp_path: Path) -> None:
     sample = build_sample(tmp_path)
-    listed = locs(ET.parse(sample.file("/sitemap.xml")).getroot())
+    listed = sitemap_locs(sample.out, sample.config.base_url)
     base = sample.config.base_url
+    assert len(listed) == len(set(listed))
     assert set(listed) == {base + url.lstrip("/") for url in indexable_pages(sample)}
 
 
-def test_above_the_limit_the_sitemap_becomes_an_index_of_parts(newsroom: Built) -> None:
+def test_parts_above_the_limit_are_split(newsroom: Built) -> None:
     site = newsroom_site(newsroom)
     env = make_env(site)
-    whole = [p for p in plan_sitemaps(site) if p.url == "/sitemap.xml"]
-    all_urls = set(locs(ET.fromstring(render_page(whole[0], env))))
+    all_urls = set(sitemap_locs(newsroom.out, BASE))
     pages = {p.url: p for p in plan_sitemaps(site, limit=5)}
     index = ET.fromstring(render_page(pages["/sitemap.xml"], env))
     assert index.tag == f"{SM}sitemapindex"
-    parts = [s.findtext(f"{SM}loc") for s in index.findall(f"{SM}sitemap")]
-    n = -(-len(all_urls) // 5)
-    assert parts == [f"{BASE}sitemaps/sitemap-{i}.xml" for i in range(1, n + 1)]
+    parts = [(s.findtext(f"{SM}loc") or "").removeprefix(BASE[:-1])
+             for s in index.findall(f"{SM}sitemap")]
+    assert parts[:2] == ["/sitemaps/pages.xml", "/sitemaps/pages-2.xml"]
+    assert set(parts) == set(pages) - {"/sitemap.xml", "/news-sitemap.xml"}
     seen: list[str] = []
-    for i in range(1, n + 1):
-        part = ET.fromstring(render_page(pages[f"/sitemaps/sitemap-{i}.xml"], env))
+    for url in parts:
+        part = ET.fromstring(render_page(pages[url], env))
         assert part.tag == f"{SM}urlset"
         assert 1 <= len(part.findall(f"{SM}url")) <= 5
         seen += list(locs(part))
@@ -137,17 +167,16 @@ def test_news_sitemap_window_edges_and_the_1000_limit() -> None:
 
 
 @pytest.mark.slow
-def test_a_site_of_just_over_50000_articles_gets_an_index_of_two_parts(
-        tmp_path: Path) -> None:
+def test_a_month_of_just_over_50000_articles_gets_two_parts(tmp_path: Path) -> None:
     """Metadata-only articles (no Markdown to convert, tiny bodies), indexed and planned as a
     build does; the sitemap pages are rendered and written out and read back."""
     started = time.perf_counter()
     config = SiteConfig(root=tmp_path, base_url=BASE, build_time=BUILD_TIME, related_limit=0)
-    first = datetime(2024, 1, 1, tzinfo=UTC)
-    n = SITEMAP_LIMIT + 1
+    first = datetime(2024, 1, 2, tzinfo=UTC)
+    n = SITEMAP_LIMIT + 1  # one every 30 seconds: all in January
     articles = [
         Article(source_path=f"articles/{i}.md", title=f"Story {i}",
-                date=(moment := first + timedelta(minutes=5 * i)), slug=f"story-{i}",
+                date=(moment := first + timedelta(seconds=30 * i)), slug=f"story-{i}",
                 url=f"/{moment:%Y}/{moment:%m}/story-{i}/", body_utf8=b"<p>x</p>",
                 summary="x")
         for i in range(n)]
@@ -163,32 +192,29 @@ def test_a_site_of_just_over_50000_articles_gets_an_index_of_two_parts(
     index = ET.parse(out / "sitemap.xml").getroot()
     assert index.tag == f"{SM}sitemapindex"
     parts = [s.findtext(f"{SM}loc") for s in index.findall(f"{SM}sitemap")]
-    assert parts == [f"{BASE}sitemaps/sitemap-1.xml", f"{BASE}sitemaps/sitemap-2.xml"]
+    assert parts == [f"{BASE}sitemaps/{name}.xml" for name in ("pages", "2024-01",
+                                                               "2024-01-2")]
     assert all(s.findtext(f"{SM}lastmod") for s in index.findall(f"{SM}sitemap"))
-    counted = 0
     seen_articles = 0
-    for name in ("sitemap-1.xml", "sitemap-2.xml"):
+    for name in ("2024-01.xml", "2024-01-2.xml"):
         part = ET.parse(out / "sitemaps" / name).getroot()
         assert part.tag == f"{SM}urlset"
         urls = [u.findtext(f"{SM}loc") or "" for u in part.findall(f"{SM}url")]
+        assert all("/story-" in u for u in urls)
         assert len(urls) <= SITEMAP_LIMIT
-        counted += len(urls)
-        seen_articles += sum("/story-" in u for u in urls)
+        seen_articles += len(urls)
         assert (out / "sitemaps" / name).stat().st_size < 50 * 1024 * 1024
     assert seen_articles == n
-    assert counted > SITEMAP_LIMIT
     news = ET.parse(out / "news-sitemap.xml").getroot()
     assert len(news.findall(f"{SM}url")) == 0  # all of these are long before the build
     assert time.perf_counter() - started < 60
 
 
-def test_a_site_at_the_limit_keeps_a_single_sitemap(newsroom: Built) -> None:
+def test_a_month_at_the_limit_keeps_a_single_part(newsroom: Built) -> None:
     site = newsroom_site(newsroom)
-    count = len(locs(ET.parse(newsroom.file("/sitemap.xml")).getroot()))
-    assert [p.url for p in plan_sitemaps(site, limit=count)] == ["/sitemap.xml",
-                                                                "/news-sitemap.xml"]
-    assert [p.template for p in plan_sitemaps(site, limit=count - 1)][-2] == (
-        "sitemap-index.xml")
+    biggest = max(len(locs(part)) for _, part in parts_of(newsroom).values())
+    assert not [p.url for p in plan_sitemaps(site, limit=biggest) if "-2.xml" in p.url]
+    assert [p.url for p in plan_sitemaps(site, limit=biggest - 1) if "-2.xml" in p.url]
 
 
 def test_sitemaps_survive_hostile_titles(tmp_path: Path) -> None:
