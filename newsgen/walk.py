@@ -34,8 +34,18 @@ def walk_files(top: Path, root: Path, warnings: list[Problem], errors: list[Prob
 def walk_entries(top: Path, root: Path, warnings: list[Problem], errors: list[Problem], *,
                  hidden_dirs: tuple[str, ...] = (".",),
                  hidden_files: tuple[str, ...] = (".",)) -> Iterator[os.DirEntry[str]]:
-    """``walk_files``, as the directory entries (cheaper where no Path is needed: the
-    build cache's scan of every input)."""
+    """``walk_files``, as the directory entries."""
+    for _, files in walk_folders(top, root, warnings, errors, hidden_dirs=hidden_dirs,
+                                 hidden_files=hidden_files):
+        yield from files
+
+
+def walk_folders(top: Path, root: Path, warnings: list[Problem], errors: list[Problem], *,
+                 hidden_dirs: tuple[str, ...] = (".",),
+                 hidden_files: tuple[str, ...] = (".",),
+                 ) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
+    """``walk_files``, folder by folder: each folder's path and its files' entries (the
+    build cache's scan stats every input by name within its folder)."""
     top_real = os.path.realpath(top)
     allowed = (os.path.realpath(root), top_real)
     visited = {top_real}
@@ -49,6 +59,7 @@ def walk_entries(top: Path, root: Path, warnings: list[Problem], errors: list[Pr
             errors.append(Problem(display_path(folder, root),
                                   f"cannot read folder: {exc.strerror}"))
             continue
+        files: list[os.DirEntry[str]] = []
         subfolders: list[Path] = []
         for entry in entries:
             is_link = entry.is_symlink()
@@ -74,7 +85,8 @@ def walk_entries(top: Path, root: Path, warnings: list[Problem], errors: list[Pr
                     visited.add(real)
                 subfolders.append(Path(entry.path))
             elif not entry.name.startswith(hidden_files):
-                yield entry
+                files.append(entry)
+        yield os.fspath(folder), files
         stack.extend(reversed(subfolders))
 
 
