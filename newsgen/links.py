@@ -15,7 +15,6 @@ that article is published. ``--strict`` makes it an error.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import html
 import posixpath
 import re
@@ -223,5 +222,7 @@ def rewrite_targets(body_html: str, rewrites: dict[str, str]) -> str:
 def _suggest(missing: str, sources: dict[str, Article]) -> str:
     folder = posixpath.dirname(missing)
     nearby = [s for s in sources if posixpath.dirname(s) == folder]
+    import difflib  # only for a broken link
+
     match = difflib.get_close_matches(missing, nearby, n=1, cutoff=0.75)
     return f" (did you mean {match[0]}?)" if match else ""

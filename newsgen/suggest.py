@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import unicodedata
 from collections.abc import Iterable
 
@@ -18,6 +17,8 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     lowered = word.lower()
     if lowered in ALIASES and ALIASES[lowered] in options:
         return ALIASES[lowered]
+    import difflib  # only when a key is unknown: 3 ms of every build's start otherwise
+
     match = difflib.get_close_matches(lowered, options, n=1, cutoff=0.75)
     return match[0] if match else None
 
