@@ -38,6 +38,7 @@ from newsgen.config import CONFIG_NAME, DEFAULT_BASE_URL, SiteConfig
 from newsgen.errors import ContentError, OutputError, Problem
 from newsgen.output import (
     MARKER,
+    FolderCheck,
     Staging,
     check_output_dir,
     find_collisions,
@@ -128,32 +129,41 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
         notices += [notice] if notice else []
     published_here = (state.output_dir == str(config.output_dir)
                       and (config.output_dir / MARKER).is_file())
-    files = scan_inputs(input_roots(config), config.root)
-    # Nothing to do when the settings, the code and every input file's stat are those
-    # the output was built from, and no file changed too close to that build to trust
-    # its stat: a file saved during a build is newer than its start, so the next build
-    # works whatever stat it has.
-    if (use_cache and published_here and state.files == files
-            and state.parse_key == cache_parse_key(config)
-            and newest_mtime(files) < state.started_ns - RACY_NS
-            and (state.valid_until is None or config.build_time < state.valid_until)):
-        return _up_to_date(config, state, started, notices)
-    if use_cache:
-        store, notice = open_store(config.cache_dir, state)
-        notices += [notice] if notice else []
+    # Whether files were put in or taken out of the output by hand, which a quick build
+    # must know: a forked child stats the output's folders while this process scans the
+    # inputs (a no-op build stops it unasked). With one CPU the two would only take
+    # turns: the quick build checks when it needs to.
+    by_hand = FolderCheck(config.output_dir, state.folders if published_here else {})
+    if default_jobs() > 1:
+        by_hand.start()
     try:
+        files = scan_inputs(input_roots(config), config.root)
+        # Nothing to do when the settings, the code and every input file's stat are
+        # those the output was built from, and no file changed too close to that build to
+        # trust its stat: a file saved during a build is newer than its start, so the
+        # next build works whatever stat it has.
+        if (use_cache and published_here and state.files == files
+                and state.parse_key == cache_parse_key(config)
+                and newest_mtime(files) < state.started_ns - RACY_NS
+                and (state.valid_until is None or config.build_time < state.valid_until)):
+            return _up_to_date(config, state, started, notices)
+        if use_cache:
+            store, notice = open_store(config.cache_dir, state)
+            notices += [notice] if notice else []
         if store is not None and published_here:
             from newsgen.quick import quick_build
 
             _check_strict(config, state.warnings)
-            quick = quick_build(config, state, store, files, started_ns)
+            quick = quick_build(config, state, store, files, started_ns, by_hand)
             if quick is not None:
                 return _from_state(config, state, started, notices + list(quick.notices),
                                    rendered=quick.rendered)
+        by_hand.close()
         with collection_paused():
             return _full_build(config, state, store if use_cache else None, use_cache,
                                files, published_here, jobs, started, started_ns, notices)
     finally:
+        by_hand.close()
         if store is not None:
             store.close()
 

@@ -116,19 +116,15 @@ class _Moves:
 
 
 def quick_build(config: SiteConfig, state: CacheState, store: Store, files: FileStats,
-                started_ns: int) -> QuickResult | None:
+                started_ns: int, by_hand: FolderCheck) -> QuickResult | None:
     """Render again only the pages that showed what the edited articles display, or None
-    (see the module)."""
-    # Whether files were put in or taken out by hand: asked now, answered by the time
-    # the build needs it.
-    by_hand = FolderCheck(config.output_dir, state.folders)
+    (see the module). ``by_hand``: whether files were put in or taken out of the output
+    folder by hand since ``state`` was saved (its folders' stamps)."""
     try:
         edited = _edited_articles(config, state, store, files, started_ns)
         return _apply(config, state, store, files, started_ns, edited, by_hand)
     except (_NotQuick, StoreError):
         return None
-    finally:
-        by_hand.close()
 
 
 def _edited_articles(config: SiteConfig, state: CacheState, store: Store, files: FileStats,

@@ -117,12 +117,23 @@ def _folders(tmp_path: Path, count: int) -> tuple[Path, dict[str, int]]:
     return out, folder_stamps(out, [f"f{n}" for n in range(count)])
 
 
-def test_the_folder_check_sees_a_file_put_in_by_hand(tmp_path: Path) -> None:
+def started(check: FolderCheck) -> FolderCheck:
+    check.start()
+    return check
+
+
+@pytest.mark.parametrize("fork", [True, False], ids=["in a child", "when asked"])
+def test_the_folder_check_sees_a_file_put_in_by_hand(tmp_path: Path, fork: bool) -> None:
     out, stamps = _folders(tmp_path, 50)
-    assert FolderCheck(out, stamps).unchanged()
+
+    def check() -> FolderCheck:
+        return started(FolderCheck(out, stamps)) if fork else FolderCheck(out, stamps)
+
+    assert check().unchanged()
     (out / "f7" / "stray.html").write_text("by hand")
     # Put in before the check starts: its child stats the folders as soon as it is forked.
-    assert not FolderCheck(out, stamps).unchanged()
+    assert not check().unchanged()
+    assert not FolderCheck(out, {}).unchanged()  # nothing recorded: nothing to trust
 
 
 def test_a_folder_check_leaves_no_process_running_the_build(
@@ -134,7 +145,7 @@ def test_a_folder_check_leaves_no_process_running_the_build(
     parent = os.getpid()
     for ask in (True, False) * 3:
         try:
-            check = FolderCheck(out, stamps)
+            check = started(FolderCheck(out, stamps))
             if ask:
                 assert check.unchanged()
             else:
