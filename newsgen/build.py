@@ -137,7 +137,8 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
     if default_jobs() > 1:
         by_hand.start()
     try:
-        files = scan_inputs(input_roots(config), config.root)
+        # The inputs' stats only serve the cache: a build without it reads every file.
+        files = scan_inputs(input_roots(config), config.root) if use_cache else {}
         # Nothing to do when the settings, the code and every input file's stat are
         # those the output was built from, and no file changed too close to that build to
         # trust its stat: a file saved during a build is newer than its start, so the
@@ -293,7 +294,9 @@ def _load_and_render(config: SiteConfig, state: CacheState, store: Store | None,
                 staging.commit(stale=published - staging.current)
             else:
                 staging.publish()
-            folders = folder_stamps(config.output_dir, folders_of(staging.current))
+            # What the next build checks for hand-made changes: the cache's alone.
+            folders = (folder_stamps(config.output_dir, folders_of(staging.current))
+                       if use_cache else {})
         except BaseException:
             staging.discard()
             raise
