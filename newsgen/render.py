@@ -35,13 +35,13 @@ from newsgen.structured import news_article, script_json
 THEME_DIR = Path(__file__).parent / "theme"
 
 
-
 def _rfc822(moment: datetime) -> str:
     """The RSS feed's date format. email.utils is imported here, by the one template that
     uses it: at import it costs ~7 ms of every build (socket, calendar, the email package)."""
     from email.utils import format_datetime
 
     return format_datetime(moment)
+
 
 def _escape_inner_or_none() -> Callable[[str], str] | None:
     """markupsafe's escaping of a plain string (the C one), if it escapes as ``escape``."""

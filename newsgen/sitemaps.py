@@ -61,19 +61,20 @@ def sitemap_groups(site: Site) -> list[tuple[str, list[SitemapEntry | ArticleEnt
     months: list[tuple[str, list[SitemapEntry | ArticleEntry]]] = []
     for year in site.archive:
         month_entries = [SitemapEntry(m.url, _latest(m.articles)) for m in year.months]
-        archive.append(SitemapEntry(year.url, _newest(month_entries)))
+        archive.append(SitemapEntry(year.url, _lastmod(month_entries)))
         archive += month_entries
         months += [(f"{m.year:04d}-{m.month:02d}", [ArticleEntry(a, a.modified)
                                                     for a in m.articles])
                    for m in year.months]
-    pages.append(SitemapEntry("/archive/", _newest(archive)))
+    pages.append(SitemapEntry("/archive/", _lastmod(archive)))
     pages += archive
     pages.append(SitemapEntry("/corrections/", site.corrections[0].correction.date
                               if site.corrections else None))
     return [("pages", pages), *months]
 
 
-def _newest(entries: Iterable[SitemapEntry | ArticleEntry]) -> datetime | None:
+def _lastmod(entries: Iterable[SitemapEntry | ArticleEntry]) -> datetime | None:
+    """The newest of the entries' times, for what lists them (a part, a listing)."""
     return max((e.lastmod for e in entries if e.lastmod), default=None)
 
 
@@ -90,7 +91,7 @@ def plan_sitemaps(site: Site, limit: int = SITEMAP_LIMIT) -> Iterator[Page]:
         for number, start in enumerate(range(0, len(entries), limit), start=1):
             chunk = entries[start : start + limit]
             url = f"/sitemaps/{name}.xml" if number == 1 else f"/sitemaps/{name}-{number}.xml"
-            parts.append(SitemapEntry(url, _newest(chunk)))
+            parts.append(SitemapEntry(url, _lastmod(chunk)))
             yield Page(url, "sitemap.xml", ctx(entries=chunk))
     yield Page("/sitemap.xml", "sitemap-index.xml", ctx(parts=parts))
     yield Page("/news-sitemap.xml", "news-sitemap.xml", ctx(articles=news_articles(site)))

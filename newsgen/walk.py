@@ -26,18 +26,10 @@ def walk_files(top: Path, root: Path, warnings: list[Problem], errors: list[Prob
     ``root`` is the site root; problems are appended to ``warnings`` and ``errors`` (a
     folder that cannot be read: its files would be missing from the site).
     """
-    for entry in walk_entries(top, root, warnings, errors, hidden_dirs=hidden_dirs,
-                              hidden_files=hidden_files):
-        yield Path(entry.path)
-
-
-def walk_entries(top: Path, root: Path, warnings: list[Problem], errors: list[Problem], *,
-                 hidden_dirs: tuple[str, ...] = (".",),
-                 hidden_files: tuple[str, ...] = (".",)) -> Iterator[os.DirEntry[str]]:
-    """``walk_files``, as the directory entries."""
     for _, files in walk_folders(top, root, warnings, errors, hidden_dirs=hidden_dirs,
                                  hidden_files=hidden_files):
-        yield from files
+        for entry in files:
+            yield Path(entry.path)
 
 
 def walk_folders(top: Path, root: Path, warnings: list[Problem], errors: list[Problem], *,
