@@ -99,19 +99,27 @@ def file_to_url(out: Path, path: Path) -> str:
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 
-def sitemap_entries(out: Path, base_url: str) -> list[tuple[str, str | None]]:
-    """Every (loc, lastmod) the sitemap lists, as a crawler reads it: ``/sitemap.xml`` is
-    an index, each of whose parts (a URL under ``base_url``) is a urlset."""
+def sitemap_parts(out: Path, base_url: str,
+                  ) -> dict[str, tuple[str | None, ElementTree.Element]]:
+    """The sitemap as a crawler reads it: ``/sitemap.xml`` is an index, whose parts are
+    urlsets at URLs under ``base_url``. Part URL → (its lastmod in the index, its urlset)."""
     index = ElementTree.parse(out / "sitemap.xml").getroot()
     assert index.tag == f"{SITEMAP_NS}sitemapindex"
-    entries: list[tuple[str, str | None]] = []
-    for part_url in [e.text or "" for e in index.iter(f"{SITEMAP_NS}loc")]:
-        assert part_url.startswith(base_url), part_url
-        part = ElementTree.parse(url_to_file(out, part_url[len(base_url) - 1 :])).getroot()
-        assert part.tag == f"{SITEMAP_NS}urlset", part_url
-        entries += [(u.findtext(f"{SITEMAP_NS}loc") or "", u.findtext(f"{SITEMAP_NS}lastmod"))
-                    for u in part.findall(f"{SITEMAP_NS}url")]
-    return entries
+    parts = {}
+    for entry in index.findall(f"{SITEMAP_NS}sitemap"):
+        url = entry.findtext(f"{SITEMAP_NS}loc") or ""
+        assert url.startswith(base_url), url
+        part = ElementTree.parse(url_to_file(out, url[len(base_url) - 1 :])).getroot()
+        assert part.tag == f"{SITEMAP_NS}urlset", url
+        parts[url] = (entry.findtext(f"{SITEMAP_NS}lastmod"), part)
+    return parts
+
+
+def sitemap_entries(out: Path, base_url: str) -> list[tuple[str, str | None]]:
+    """Every (loc, lastmod) the sitemap's parts list, in order."""
+    return [(u.findtext(f"{SITEMAP_NS}loc") or "", u.findtext(f"{SITEMAP_NS}lastmod"))
+            for _, part in sitemap_parts(out, base_url).values()
+            for u in part.findall(f"{SITEMAP_NS}url")]
 
 
 def sitemap_locs(out: Path, base_url: str) -> list[str]:

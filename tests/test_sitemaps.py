@@ -21,7 +21,14 @@ from newsgen.render import make_env, render_page
 from newsgen.sitemaps import SITEMAP_LIMIT, plan_sitemaps
 
 from conftest import BUILD_TIME, article
-from helpers_site import Built, build_sample, file_to_url, html_files, sitemap_locs
+from helpers_site import (
+    Built,
+    build_sample,
+    file_to_url,
+    html_files,
+    sitemap_locs,
+    sitemap_parts,
+)
 
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
@@ -46,22 +53,9 @@ def indexable_pages(built: Built) -> set[str]:
         if "/page/" in url}
 
 
-def parts_of(built: Built) -> dict[str, tuple[str | None, ET.Element]]:
-    """The index's parts: URL → (lastmod in the index, the part's urlset)."""
-    index = ET.parse(built.file("/sitemap.xml")).getroot()
-    assert index.tag == f"{SM}sitemapindex"
-    found = {}
-    for entry in index.findall(f"{SM}sitemap"):
-        url = entry.findtext(f"{SM}loc") or ""
-        part = ET.parse(built.file(url.removeprefix(BASE[:-1]))).getroot()
-        assert part.tag == f"{SM}urlset"
-        found[url] = (entry.findtext(f"{SM}lastmod"), part)
-    return found
-
-
 def test_sitemap_index_parts_list_every_indexable_page_once_with_lastmod(
         newsroom: Built) -> None:
-    parts = parts_of(newsroom)
+    parts = sitemap_parts(newsroom.out, BASE)
     # The listings first, then a part per month of articles, newest first.
     assert list(parts) == [f"{BASE}sitemaps/{name}.xml" for name in (
         "pages", "2024-12", "2024-11", "2023-06")]
@@ -212,7 +206,7 @@ def test_a_month_of_just_over_50000_articles_gets_two_parts(tmp_path: Path) -> N
 
 def test_a_month_at_the_limit_keeps_a_single_part(newsroom: Built) -> None:
     site = newsroom_site(newsroom)
-    biggest = max(len(locs(part)) for _, part in parts_of(newsroom).values())
+    biggest = max(len(locs(part)) for _, part in sitemap_parts(newsroom.out, BASE).values())
     assert not [p.url for p in plan_sitemaps(site, limit=biggest) if "-2.xml" in p.url]
     assert [p.url for p in plan_sitemaps(site, limit=biggest - 1) if "-2.xml" in p.url]
 
