@@ -304,15 +304,16 @@ def parse_article(text: str, source: str, config: SiteConfig) -> tuple[Article, 
     body_html, toc_tokens = convert_body(fm.body, config.markdown_engine, config.body_html)
     if summary is None:
         summary = truncate_words(first_paragraph_text(body_html), config.summary_length)
+    body_utf8 = encode_body(body_html)
     article = Article(
         source_path=source, title=title, date=moment, slug=slug,
         url=article_url(config.permalink, moment, slug),
-        body_utf8=encode_body(body_html),
+        body_utf8=body_utf8,
         summary=summary, source=source_name, source_url=source_url,
         topics=tuple(tags.values()), authors=authors, bylines=tuple(bylines.values()),
         source_slug=slugify(source_name) if source_name else "", updated=updated,
         corrections=corrections, embargo=embargo,
-        reading_minutes=max(1, round(word_count(body_html) / WORDS_PER_MINUTE)),
+        reading_minutes=max(1, round(word_count(body_utf8) / WORDS_PER_MINUTE)),
         toc=table_of_contents(toc_tokens) if wants_toc else (),
         image=image, image_alt=image_alt, draft=draft, extra=extra,
         refs=find_refs(body_html, fm.body, fm.body_line),

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from newsgen import markup
 from newsgen.cli import main
 from newsgen.config import load_config
 from newsgen.errors import ConfigError
-from newsgen.markup import first_paragraph_text, markdown_to_html, truncate_words
+from newsgen.markup import first_paragraph_text, markdown_to_html, truncate_words, word_count
+from newsgen.models import encode_body
 
 from conftest import article, site_config
 
@@ -100,3 +104,29 @@ def test_unknown_engine_is_rejected(make_site) -> None:
     root = make_site({"articles/a.md": article(), "newsgen.yaml": "markdown_engine: pandoc\n"})
     with pytest.raises(ConfigError, match="markdown_engine"):
         load_config(root)
+
+
+def _words_as_text_splits(fragment: str) -> int:
+    return len(re.sub(r"<[^>]+>", " ", fragment).split())
+
+
+# Text built from words, tags, every kind of white space str.split() knows (ASCII's, the
+# no-break and ideographic spaces, U+2028 …) and characters whose UTF-8 shares bytes with
+# them (a curly quote is E2 80 99, a dash E2 80 94).
+_PIECES = st.sampled_from(["word", "é", "\u2019", "\u2014", "<p>", "</a>", "<a href=x>", "<",
+                           ">", "<>", "\u20ac", "\u3001", "\u1680", "\ud800"]
+                          + [c for c in map(chr, range(0x3001)) if c.isspace()])
+
+
+@given(st.lists(_PIECES, max_size=40).map("".join))
+def test_word_count_counts_as_splitting_the_text_does(fragment: str) -> None:
+    assert word_count(encode_body(fragment)) == _words_as_text_splits(fragment)
+
+
+def test_word_count_knows_every_white_space_character() -> None:
+    """The fast count defers to str.split() for every non-ASCII white space there is."""
+    for code in range(0x110000):
+        char = chr(code)
+        if char.isspace():
+            fragment = f"<p>one{char}two</p> three"
+            assert word_count(encode_body(fragment)) == 3, hex(code)
