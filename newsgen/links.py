@@ -19,6 +19,7 @@ import html
 import posixpath
 import re
 from collections.abc import Iterator, Sequence
+from typing import NamedTuple
 from urllib.parse import quote, unquote, urlsplit
 
 from newsgen.config import SiteConfig
@@ -30,8 +31,7 @@ _TAG = re.compile(r"<(a|img)\s([^>]*)>", re.IGNORECASE)
 _ATTR = re.compile(r"""([^\s=/>"']+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""")
 
 
-@dataclasses.dataclass(frozen=True)
-class _Found:
+class _Found(NamedTuple):
     tag: str
     target: str  # entities decoded
     start: int  # span of the raw attribute value in the HTML
@@ -49,12 +49,13 @@ def _scan(body_html: str) -> Iterator[_Found]:
         alt = None
         for attr in _ATTR.finditer(tag_match.group(2)):
             name = attr.group(1).lower()
-            group = next(i for i in (2, 3, 4) if attr.group(i) is not None)
-            raw = attr.group(group)
+            # The one of the value's three groups that matched: the last one (2, 3, 4).
+            group = attr.lastindex
             if name == wanted and value is None:
+                raw = attr.group(group)
                 value = (html.unescape(raw), offset + attr.start(group), offset + attr.end(group))
             elif name == "alt":
-                alt = html.unescape(raw)
+                alt = html.unescape(attr.group(group))
         if value is not None:
             yield _Found(tag, value[0], value[1], value[2], alt)
 
@@ -87,12 +88,14 @@ def find_refs(body_html: str, body: str, first_line: int) -> tuple[Ref, ...]:
 def _locate(body: str, target: str, start: int) -> int | None:
     if not target:
         return None
-    for text in dict.fromkeys((target, unquote(target))):
-        for begin in (start, 0):
-            pos = body.find(text, begin)
-            if pos >= 0:
-                return pos
-    return None
+    pos = body.find(target, start)
+    if pos < 0:
+        pos = body.find(target)
+    if pos < 0 and (written := unquote(target)) != target:
+        pos = body.find(written, start)
+        if pos < 0:
+            pos = body.find(written)
+    return pos if pos >= 0 else None
 
 
 def static_files(config: SiteConfig) -> frozenset[str]:
