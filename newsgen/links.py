@@ -50,7 +50,7 @@ def _scan(body_html: str) -> Iterator[_Found]:
         for attr in _ATTR.finditer(tag_match.group(2)):
             name = attr.group(1).lower()
             # The one of the value's three groups that matched: the last one (2, 3, 4).
-            group = attr.lastindex
+            group = attr.lastindex or 0
             if name == wanted and value is None:
                 raw = attr.group(group)
                 value = (html.unescape(raw), offset + attr.start(group), offset + attr.end(group))

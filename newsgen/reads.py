@@ -17,12 +17,15 @@ and feed-content filters, the ``searchable`` test, the JSON Feed), which calls `
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import jinja2
 
 from newsgen.digests import BODY_FIELDS
 from newsgen.models import ARTICLE_TYPES, Article, ArticleRef
+
+T = TypeVar("T")
 
 _cards: set[str] = set()
 _bodies: set[str] = set()
@@ -42,6 +45,33 @@ def collect() -> tuple[tuple[str, ...], tuple[str, ...]]:
     _cards.clear()
     _bodies.clear()
     return found
+
+
+Noted = tuple[frozenset[str], frozenset[str]]
+"""Card and body URLs noted by one piece of a page (``noting``)."""
+
+
+def noting(render: Callable[[], T]) -> tuple[T, Noted]:
+    """``render()``, and what it noted, apart from what the page noted before (which is
+    kept, with this added): for a piece of a page rendered once and shown again on other
+    pages, which ``replay`` what it read."""
+    global _cards, _bodies
+    page_cards, page_bodies = _cards, _bodies
+    _cards, _bodies = set(), set()
+    try:
+        result = render()
+        noted = frozenset(_cards), frozenset(_bodies)
+    finally:
+        _cards, _bodies = page_cards, page_bodies
+    replay(noted)
+    return result, noted
+
+
+def replay(noted: Noted) -> None:
+    """Note for the page being rendered what a piece of it read when it was rendered."""
+    cards, bodies = noted
+    _cards.update(cards)
+    _bodies.update(bodies)
 
 
 class TrackingEnvironment(jinja2.Environment):

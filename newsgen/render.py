@@ -26,6 +26,7 @@ from newsgen.chrome import Chrome, chrome
 from newsgen.config import SiteConfig
 from newsgen.errors import TemplateError, display_path
 from newsgen.feeds import display_date, feed_content, iso_seconds, json_feed
+from newsgen.macros import MacroMemo
 from newsgen.models import Article, Site
 from newsgen.pages import Page
 from newsgen.reads import TrackingEnvironment, collect, note
@@ -125,7 +126,7 @@ class SiteContext(Context):
     ``Context.call`` first looks whether the callable wants the context, eval context or
     environment passed (``jinja_pass_arg`` on it or on its ``__call__``): a macro never
     does, nor does a built-in method (which cannot be given attributes); they are called
-    with the arguments alone."""
+    with the arguments alone, a macro through the build's memo (``macros``)."""
 
     def call(__self, __obj: Callable[..., Any], *args: Any,
              **kwargs: Any) -> Any:
@@ -135,6 +136,10 @@ class SiteContext(Context):
         kwargs.pop("_block_vars", None)
         kwargs.pop("_loop_vars", None)
         try:
+            if isinstance(__obj, Macro):
+                environment = __self.environment
+                assert isinstance(environment, SiteEnvironment)
+                return environment.macro_memo.call(__obj, args, kwargs)
             return __obj(*args, **kwargs)
         except StopIteration:
             return __self.environment.undefined(
@@ -162,6 +167,10 @@ class SiteEnvironment(TrackingEnvironment):
     template_class = SiteTemplate
     context_class = SiteContext
     code_generator_class = SiteCodeGenerator
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.macro_memo = MacroMemo(self)
 
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
         return TemplateGlobals({} if d is None else d, self.globals)
