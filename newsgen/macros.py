@@ -19,6 +19,7 @@ list could change; a ``{% call %}`` passes a macro as ``caller``).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from itertools import chain
 from typing import Any
 
 import jinja2
@@ -79,25 +80,17 @@ class MacroMemo:
 
 def _key(func: Callable[..., Any], args: tuple[Any, ...],
          kwargs: Mapping[str, Any]) -> Key | None:
-    """The call's memo key: the function, then each argument as its type and, for an
-    article, its identity (articles do not change during a build), else its value; None
-    if any argument is anything else. The type keeps ``1``, ``True`` and ``1.0`` apart."""
+    """The call's memo key: the function, then each argument (and after ``_NAMED``, each
+    name and argument) as its type and, for an article, its identity (articles do not
+    change during a build), else its value; None if an argument is anything else. The
+    type keeps ``1``, ``True`` and ``1.0`` apart."""
     key: list[Any] = [func]
-    for value in args:
+    for value in (*args, _NAMED, *chain.from_iterable(kwargs.items())):
         kind = type(value)
         if kind in ARTICLE_TYPES:
             key += (kind, id(value))
-        elif kind in _PLAIN:
+        elif kind in _PLAIN or value is _NAMED:
             key += (kind, value)
-        else:
-            return None
-    key.append(_NAMED)
-    for name, value in kwargs.items():
-        kind = type(value)
-        if kind in ARTICLE_TYPES:
-            key += (name, kind, id(value))
-        elif kind in _PLAIN:
-            key += (name, kind, value)
         else:
             return None
     return tuple(key)
