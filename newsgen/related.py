@@ -215,19 +215,26 @@ def _top_related(i: int, ix: _Index, limit: int,
         stamp = ix.stamps[j]
         return (-score, abs(stamp - here), -stamp, ix.urls[j])
 
-    # Short lists are read in full: integer score accumulation is cheap. Candidates
-    # found there also get the weight of the long-list topics they share: exact scores.
-    scores: dict[int, int] = {}
-    for topic in mine - walked_set:
+    # Short lists are read in full: integer score accumulation is cheap (the longest one
+    # in C). Candidates found there also get the weight of the long-list topics they
+    # share (by their bit masks): exact scores.
+    short = sorted(mine - walked_set, key=lambda t: (-len(ix.postings[t]), t))
+    scores: dict[int, int] = (dict.fromkeys(ix.postings[short[0]], ix.weight[short[0]])
+                              if short else {})
+    for topic in short[1:]:
         weight = ix.weight[topic]
         for j in ix.postings[topic]:
             scores[j] = scores.get(j, 0) + weight
     scores.pop(i, None)
-    if walked_set:
+    if walked:
+        walked_mask = sum(ix.bits[t] for t in walked)
+        gains = {s: sum(ix.weight[t] for t in walked if ix.bits[t] & s)
+                 for s in _submasks(walked_mask)}
+        masks = ix.masks
         for j in scores:
-            shared = ix.topics[j] & walked_set
+            shared = masks[j] & walked_mask
             if shared:
-                scores[j] += sum(ix.weight[t] for t in shared)
+                scores[j] += gains[shared]
     if len(scores) > 4 * limit:
         # Only candidates scoring at least the limit-th best score can place: full keys
         # (with the date tie-break) are computed for those alone.
@@ -235,7 +242,9 @@ def _top_related(i: int, ix: _Index, limit: int,
         candidates = [j for j, score in scores.items() if score >= threshold]
     else:
         candidates = list(scores)
-    best = heapq.nsmallest(limit, map(key, candidates))
+    stamps, urls = ix.stamps, ix.urls
+    best = heapq.nsmallest(limit, [(-scores[j], abs(stamps[j] - here), -stamps[j], urls[j])
+                                   for j in candidates])
     if walked:
         seen = set(scores)
         seen.add(i)
