@@ -19,7 +19,6 @@ list could change; a ``{% call %}`` passes a macro as ``caller``).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from itertools import chain
 from typing import Any
 
 import jinja2
@@ -80,20 +79,20 @@ class MacroMemo:
 
 def _key(func: Callable[..., Any], args: tuple[Any, ...],
          kwargs: Mapping[str, Any]) -> Key | None:
-    """The call's memo key: the function, then each argument (and after ``_NAMED``, each
-    name and argument) as its type and, for an article, its identity (articles do not
-    change during a build), else its value; None if an argument is anything else. The
-    type keeps ``1``, ``True`` and ``1.0`` apart."""
+    """The call's memo key: the function, then each argument's type and, for an article,
+    its identity (articles do not change during a build), else its value; then the names
+    of the named arguments, in the call's order. None if an argument is anything else.
+
+    The type keeps ``1``, ``True`` and ``1.0`` apart. A name (a str) cannot take the place
+    of a type, so the same values passed by position and by name give different keys."""
     key: list[Any] = [func]
-    for value in (*args, _NAMED, *chain.from_iterable(kwargs.items())):
+    for value in (*args, *kwargs.values()) if kwargs else args:
         kind = type(value)
         if kind in ARTICLE_TYPES:
             key += (kind, id(value))
-        elif kind in _PLAIN or value is _NAMED:
+        elif kind in _PLAIN:
             key += (kind, value)
         else:
             return None
+    key += kwargs
     return tuple(key)
-
-
-_NAMED = object()  # in a key, between the positional arguments and the named ones

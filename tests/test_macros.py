@@ -25,17 +25,19 @@ TEMPLATES = {
 {% macro items(values) %}{{ values | join(',') }}{% endmacro %}
 {% macro body(article) %}{{ article.body_html }}{% endmacro %}
 {% macro with_caller() %}({{ caller() }}){% endmacro %}
+{% macro pair(a, b=0) %}{{ a }}-{{ b }}{% endmacro %}
 """,
     # Imported with context: sees the page's variables.
     "templates/ctx_parts.html": "{% macro where() %}on {{ page_name }}{% endmacro %}",
     "templates/page.html": """\
-{% from "parts.html" import card, shown, items, body, with_caller %}
+{% from "parts.html" import card, shown, items, body, with_caller, pair %}
 {% from "ctx_parts.html" import where with context %}
 {% macro local(x) %}{{ page_name }}/{{ x }}/{{ later }}{% endmacro %}
 {% set later = "set" %}{{ local(1) }}{% set later = "set again" %}
 {{ card(first) }}{{ card(first, level=3) }}{{ card(first, 3) }}{{ card(second) }}
 {{ shown(1) }}{{ shown(True) }}{{ shown(1.0) }}{{ shown('1') }}{{ shown(none) }}
 {{ items(values) }}{{ local(1) }}{{ where() }}
+{{ pair(1, b=2) }} {{ pair(b=1, a=2) }} {{ pair(a=1, b=2) }} {{ pair(1, 2) }} {{ pair(2) }}
 {% call with_caller() %}{{ page_name }}{% endcall %}
 {% if with_body %}{{ body(first) }}{% endif %}
 """,
@@ -72,6 +74,7 @@ def test_remembered_calls_render_as_jinja_renders_them(envs) -> None:
         assert f"on {page_name}" in ours and f"({page_name})" in ours
         assert "[1:int][True:bool][1.0:float][1:str][None:NoneType]" in ours
         assert ",".join(values) in ours
+        assert "1-2 2-1 1-2 1-2 2-0" in ours
         values.append(page_name)  # the list changes between pages
     assert env.macro_memo._texts, "nothing was remembered"
 
