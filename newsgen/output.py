@@ -231,7 +231,14 @@ class Staging:
         parts = relative.split("/")
         folder = os.path.join(self._root, *parts[:-1])
         if folder not in self._folders:
-            os.makedirs(folder, exist_ok=True)
+            # Most folders are new under one that exists (/2024/05/ holds each article's
+            # folder): one mkdir, where makedirs would stat the parent first.
+            try:
+                os.mkdir(folder)
+            except FileExistsError:  # another worker's, or a page's folder made earlier
+                pass
+            except FileNotFoundError:
+                os.makedirs(folder, exist_ok=True)
             self._folders.add(folder)
         return os.path.join(folder, parts[-1])
 
