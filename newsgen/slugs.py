@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from slugify import slugify as _slugify
@@ -16,5 +17,19 @@ def slugify(text: str) -> str:
     spares the failed import of Unidecode python-slugify makes for every non-ASCII text
     otherwise (~170 µs a title).
 
-    Remembered: topic and author names repeat across thousands of articles."""
+    Remembered: topic and author names repeat across thousands of articles.
+
+    ASCII text without an entity (nearly every headline) takes a shortcut to the same
+    slug, ~3 µs rather than ~15 (``test_slugs`` holds the two to the same slugs): for it,
+    python-slugify's pipeline drops commas between digits and joins the runs of letters
+    and digits, lowercased, with dashes."""
+    if text.isascii() and "&" not in text:
+        text = text.lower()
+        if "," in text:
+            text = _NUMBER_COMMA.sub("", text)
+        return "-".join(_LETTERS_AND_DIGITS.findall(text))
     return str(_slugify(text, backend="text-unidecode"))
+
+
+_NUMBER_COMMA = re.compile(r"(?<=\d),(?=\d)")  # python-slugify's NUMBERS_PATTERN
+_LETTERS_AND_DIGITS = re.compile(r"[a-z0-9]+")
