@@ -373,8 +373,9 @@ def parsed_row(parsed: Parsed) -> ParsedRow:
          parsed.errors, parsed.digests), protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def parsed_from_row(key: bytes, row: bytes) -> Parsed:
-    return Parsed(Path(os.fsdecode(key)), *pickle.loads(row))
+def parsed_from_row(key: bytes, row: bytes, path: Path | None = None) -> Parsed:
+    """The record of a row; ``path``: its file's path if at hand (the row's ``key``)."""
+    return Parsed(path or Path(os.fsdecode(key)), *pickle.loads(row))
 
 
 def read_article(path: Path, config: SiteConfig, *, digests: bool = True) -> Parsed:
@@ -468,10 +469,14 @@ def collect_articles(config: SiteConfig, jobs: int = 1,
             todo.append(path)
     progress = Progress("Reading articles", len(todo))
 
+    taken = 0  # the chunks come back in order: the paths already made by the walk
+
     def take(chunk: list[ParsedRow]) -> None:
-        for key, row in chunk:
-            parsed = parsed_from_row(key, row)
-            records[parsed.path] = parsed
+        nonlocal taken
+        for (key, row), path in zip(chunk, todo[taken : taken + len(chunk)], strict=True):
+            assert key == os.fsencode(path)
+            records[path] = parsed_from_row(key, row, path)
+        taken += len(chunk)
         if rows_to is not None:
             rows_to(chunk)
         progress.advance(len(chunk))
