@@ -226,10 +226,11 @@ def _top_related(i: int, ix: _Index, limit: int,
         for j in ix.postings[topic]:
             scores[j] = scores.get(j, 0) + weight
     scores.pop(i, None)
+    # The walked topics as a bit mask, and what each set of them adds to a score.
+    walked_mask = sum(ix.bits[t] for t in walked)
+    gains = {s: sum(ix.weight[t] for t in walked if ix.bits[t] & s)
+             for s in _submasks(walked_mask)}
     if walked:
-        walked_mask = sum(ix.bits[t] for t in walked)
-        gains = {s: sum(ix.weight[t] for t in walked if ix.bits[t] & s)
-                 for s in _submasks(walked_mask)}
         masks = ix.masks
         for j in scores:
             shared = masks[j] & walked_mask
@@ -248,12 +249,13 @@ def _top_related(i: int, ix: _Index, limit: int,
     if walked:
         seen = set(scores)
         seen.add(i)
-        _walk(i, ix, limit, walked, seen, best, key, containing)
+        _walk(i, ix, limit, walked, walked_mask, gains, seen, best, key, containing)
     return [ix.ids[k[3]] for k in best]
 
 
-def _walk(i: int, ix: _Index, limit: int, walked: list[str], seen: set[int], best: list[Key],
-          key: Callable[[int], Key], containing: _Containing) -> None:
+def _walk(i: int, ix: _Index, limit: int, walked: list[str], walked_mask: int,
+          gain: Mapping[int, int], seen: set[int], best: list[Key], key: Callable[[int], Key],
+          containing: _Containing) -> None:
     """Walk the long posting lists outward from article ``i``'s date (see module doc).
 
     An unseen article sharing exactly the set ``S`` of long-list topics scores ``gain[S]`` and
@@ -261,12 +263,11 @@ def _walk(i: int, ix: _Index, limit: int, walked: list[str], seen: set[int], bes
     one, its pilot. So ``(-gain[S], pilot frontier)`` bounds the key of every unseen member
     of ``S``; the walk always advances the set with the best bound, and ends when no bound
     can beat the current ``limit``-th best key or no set has unseen members left.
+    ``walked_mask``: the walked topics' bits; ``gain``: by every set of them.
     """
-    top_gain = sum(ix.weight[t] for t in walked)
-    if len(best) == limit and best[-1][0] < -top_gain:
+    if len(best) == limit and best[-1][0] < -gain[walked_mask]:
         return  # even an article sharing every long-list topic would not place
-    walked_mask = sum(ix.bits[t] for t in walked)
-    subsets = list(_submasks(walked_mask))
+    subsets = list(gain)
     members = {s: _containing(s, ix, containing) for s in subsets}
     # Articles already ranked (and ``i`` itself) are not "unseen": count them by the
     # long-list topics they carry, then take them off each set's total.
@@ -285,9 +286,8 @@ def _walk(i: int, ix: _Index, limit: int, walked: list[str], seen: set[int], bes
             bisect.insort(best, candidate)
             del best[limit:]
 
-    topics_of = {s: [t for t in walked if ix.bits[t] & s] for s in subsets}
-    gain = {s: sum(ix.weight[t] for t in topics_of[s]) for s in subsets}
-    pilot = {s: min(topics_of[s], key=lambda t: (len(ix.postings[t]), t)) for s in subsets}
+    pilot = {s: min((t for t in walked if ix.bits[t] & s), key=lambda t: (len(ix.postings[t]), t))
+             for s in subsets}
     here = ix.stamps[i]
     stamps = ix.stamps
     lists = {t: ix.postings[t] for t in walked}
