@@ -48,9 +48,11 @@ class MacroMemo:
         self._texts: dict[Key, tuple[str, Noted, tuple[Any, ...]]] = {}
 
     def call(self, macro: Macro, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
-        func = macro._func
-        key = (_key(func, args, kwargs) if func in self._pure or self._learn(func)
-               else None)
+        # Jinja's private names (the macro's function, a template's cached module): if a
+        # release renames them, calls are rendered each time rather than fail.
+        func = getattr(macro, "_func", None)
+        key = (_key(func, args, kwargs) if func is not None
+               and (func in self._pure or self._learn(func)) else None)
         if key is None:
             return macro(*args, **kwargs)
         known = self._texts.get(key)
@@ -69,11 +71,12 @@ class MacroMemo:
         """Whether ``func`` is a macro of a module Jinja keeps for imports without
         context, reading those modules again if Jinja has made new ones."""
         templates = self._env.cache.values() if self._env.cache is not None else ()
-        modules = [template._module for template in templates if template._module is not None]
+        modules = [module for template in templates
+                   if (module := getattr(template, "_module", None)) is not None]
         if len(modules) != self._modules:
             self._modules = len(modules)
             self._pure = {value._func for module in modules for value in vars(module).values()
-                          if type(value) is Macro}
+                          if type(value) is Macro and hasattr(value, "_func")}
         return func in self._pure
 
 
