@@ -50,7 +50,6 @@ from newsgen.content import Parsed, read_article
 from newsgen.digests import DIGEST_SIZE, article_digests
 from newsgen.errors import display_path
 from newsgen.fingerprint import Fingerprints, PagePrint
-from newsgen.index import RESERVED
 from newsgen.links import local_target, resolve_links, static_files
 from newsgen.models import Article, ArticleRef, RowGroup
 from newsgen.output import (
@@ -63,7 +62,6 @@ from newsgen.output import (
     published_files,
 )
 from newsgen.page import Page
-from newsgen.related import ranking_key
 from newsgen.render import make_site_env, render_tracked
 from newsgen.search import BUNDLE, index_view
 from newsgen.sitemaps import lists_urls
@@ -372,6 +370,10 @@ def _save_rows(store: Store, plan: _Plan, fingerprints: Fingerprints,
 def _moves(config: SiteConfig, store: Store, moved: Mapping[str, Article]) -> _Moves:
     """What moves with the articles in ``moved`` (old URL → the article at its new URL),
     if the plan stays the previous one (see the module); else ``_NotQuick``."""
+    # Here, not at the top: an edit that moves no article needs neither (~5 ms of imports).
+    from newsgen.index import RESERVED
+    from newsgen.related import ranking_key
+
     outputs = store.blob("outputs")
     related = store.blob("related")
     templates = store.blob("templates")

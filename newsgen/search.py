@@ -13,7 +13,6 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
-import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -72,6 +71,8 @@ def index_site(folder: Path) -> list[str]:
     if executable is None:
         raise OutputError("search: Pagefind is not installed: pip install 'newsgen[search]', "
                           "or set 'search: false' in newsgen.yaml")
+    import subprocess  # here: a build without search need not import it
+
     done = subprocess.run(
         [str(executable), "--site", ".", "--root-selector", ROOT_SELECTOR],
         cwd=folder, capture_output=True, text=True, check=False,
