@@ -109,10 +109,13 @@ class BuildResult:
 
 
 def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
-          use_cache: bool = True) -> BuildResult:
+          use_cache: bool = True, keep: list[object] | None = None) -> BuildResult:
     """Build the whole site into ``config.output_dir``; all or nothing.
 
     ``jobs`` worker processes convert articles and render pages (default: one per CPU).
+    ``keep``: a list the build's articles, pages and records are added to instead of
+    being freed as it returns, for a process that ends right after (``cli.run``): freeing
+    them one by one took 0.13 s of a 10,000-article build; the exit drops them at once.
     """
     started = time.perf_counter()
     started_ns = time.time_ns()
@@ -136,6 +139,7 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
     by_hand = FolderCheck(config.output_dir, state.folders if published_here else {})
     if default_jobs() > 1:
         by_hand.start()
+    files: FileStats = {}
     try:
         # The inputs' stats only serve the cache: a build without it reads every file.
         files = scan_inputs(input_roots(config), config.root) if use_cache else {}
@@ -162,11 +166,14 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
         by_hand.close()
         with collection_paused():
             return _full_build(config, state, store if use_cache else None, use_cache,
-                               files, published_here, jobs, started, started_ns, notices)
+                               files, published_here, jobs, started, started_ns, notices,
+                               keep)
     finally:
         by_hand.close()
         if store is not None:
             store.close()
+        if keep is not None:
+            keep.append((state, files))
 
 
 @contextmanager
@@ -189,7 +196,8 @@ def collection_paused() -> Iterator[None]:
 
 def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_cache: bool,
                 files: FileStats, published_here: bool, jobs: int,
-                started: float, started_ns: int, notices: list[str]) -> BuildResult:
+                started: float, started_ns: int, notices: list[str],
+                keep: list[object] | None) -> BuildResult:
     """Load every article, index, plan every page; render those whose fingerprint changed."""
     from newsgen.store import StoreError
 
@@ -205,9 +213,12 @@ def _full_build(config: SiteConfig, state: CacheState, store: Store | None, use_
     # send them, the page rows as they render, rather than holding them all until the
     # end (~200 MB of page rows at 100,000 articles).
     fresh = _FreshRows(config) if use_cache and store is None else None
+    if keep is not None:
+        keep.append(previous)
     try:
         return _load_and_render(config, state, store, fresh, previous, parse_key, use_cache,
-                                files, published_here, jobs, started, started_ns, notices)
+                                files, published_here, jobs, started, started_ns, notices,
+                                keep)
     except BaseException:
         if fresh is not None:
             fresh.close()
@@ -218,7 +229,7 @@ def _load_and_render(config: SiteConfig, state: CacheState, store: Store | None,
                      fresh: _FreshRows | None, previous: Mapping[Path, Parsed],
                      parse_key: str, use_cache: bool, files: FileStats,
                      published_here: bool, jobs: int, started: float, started_ns: int,
-                     notices: list[str]) -> BuildResult:
+                     notices: list[str], keep: list[object] | None) -> BuildResult:
     from newsgen.chrome import chrome
     from newsgen.content import load_articles
     from newsgen.fingerprint import Fingerprints
@@ -341,6 +352,9 @@ def _load_and_render(config: SiteConfig, state: CacheState, store: Store | None,
             except cache_write_errors() as exc:  # the site is published: only the next
                 result = replace(result,  # build is slower (it finds no cache to trust)
                                  notices=(*result.notices, not_saved(exc)))
+    if keep is not None:
+        keep.append((articles, records, site, pages, env, fingerprints, by_url, staging,
+                     rendered, page_rows))
     # The time the user waited, saving the cache included.
     return replace(result, seconds=time.perf_counter() - started)
 
