@@ -134,23 +134,24 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
     published_here = (state.output_dir == str(config.output_dir)
                       and (config.output_dir / MARKER).is_file())
     # Whether files were put in or taken out of the output by hand, which a quick build
-    # must know: a forked child stats the output's folders while this process scans the
-    # inputs (a no-op build stops it unasked). With one CPU the two would only take
-    # turns: the quick build checks when it needs to.
+    # must know: a forked child stats the output's folders while this process goes on.
+    # With one CPU the two would only take turns: the quick build checks when it needs to.
     by_hand = FolderCheck(config.output_dir, state.folders if published_here else {})
     # The inputs' stats only serve the cache: a build without it reads every file. With
-    # two CPUs a child takes them too (see ``InputScan``): once it has seen a changed
-    # file, this process imports what the build will need while the child finishes.
+    # two CPUs a child takes them (see ``InputScan``): once it has seen a changed file,
+    # this process imports what the build will need while the child finishes, then starts
+    # the folder check. Each of the three has a CPU to itself meanwhile.
     scan = InputScan(input_roots(config), config.root, state.files) if use_cache else None
-    if default_jobs() > 1:
-        if scan is not None:
-            scan.start()
-        by_hand.start()
+    two_cpus = default_jobs() > 1
+    if scan is not None and two_cpus:
+        scan.start()
     files: FileStats = {}
     try:
         if scan is not None:
             if scan.changed():
                 _import_while(scan.done, config)
+                if two_cpus:
+                    by_hand.start()
             files = scan.result()
         # Nothing to do when the settings, the code and every input file's stat are
         # those the output was built from, and no file changed too close to that build to
@@ -161,6 +162,8 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
                 and newest_mtime(files) < state.started_ns - RACY_NS
                 and (state.valid_until is None or config.build_time < state.valid_until)):
             return _up_to_date(config, state, started, notices)
+        if two_cpus:
+            by_hand.start()  # (if not started above)
         if use_cache:
             store, notice = open_store(config.cache_dir, state)
             notices += [notice] if notice else []

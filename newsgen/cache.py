@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import heapq
 import os
 import pickle
 import select
@@ -242,6 +243,23 @@ def scan_inputs(roots: Iterable[Path], site_root: Path,
     return found
 
 
+# How many of the last build's most recently modified inputs ``InputScan`` checks first.
+RECENT = 32
+
+
+def _stats(paths: Iterable[str]) -> FileStats:
+    """``paths``' sizes and mtimes, as ``scan_inputs`` gives them ((-1, -1): no stat)."""
+    found: FileStats = {}
+    for path in paths:
+        try:
+            stat = os.stat(path)
+        except OSError:
+            found[path] = (-1, -1)
+            continue
+        found[path] = (stat.st_size, stat.st_mtime_ns)
+    return found
+
+
 class InputScan:
     """``scan_inputs``, compared with the stats of the last build (``known``), taken by
     a forked child while this process goes on (``start``).
@@ -296,6 +314,11 @@ class InputScan:
                 told = True
                 os.write(pipe, b"!")
 
+        # The files changed last are the likeliest to change again (a story updated as
+        # news comes in, a fix to what was just published): they are looked at first.
+        recent = heapq.nlargest(RECENT, (name for name in known if name[:1] != "\0"),
+                                key=lambda name: known[name][1])
+        seen(_stats(recent))
         found = scan_inputs(self._roots, self._site_root, seen)
         if not told and found.keys() == known.keys():
             os.write(pipe, b"=")
