@@ -297,6 +297,7 @@ class InputScan:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 os.close(read)
                 self._answer(write)
+                os.close(write)  # the end of the answer, before the exit tears down
             finally:
                 os._exit(0)
         os.close(write)
@@ -334,21 +335,21 @@ class InputScan:
         """Whether any input differs from ``known`` (waits for the child's first word)."""
         if self._changed is None:
             first = b""
-            if self._pid:
+            if self._pipe >= 0:
                 with contextlib.suppress(OSError):
                     first = os.read(self._pipe, 1)
             if first == b"=":
                 self._found = dict(self._known)
-                self._reap()
+                self._hang_up()
             elif first != b"!":  # not started, or no answer: scan here
-                self._reap()
+                self.close()
                 self._found = scan_inputs(self._roots, self._site_root)
             self._changed = first == b"!" or self._found != self._known
         return self._changed
 
     def done(self) -> bool:
         """Whether ``result`` will not wait for the child."""
-        if not self._pid:
+        if self._pipe < 0:
             return True
         try:
             return bool(select.select([self._pipe], [], [], 0)[0])
@@ -369,23 +370,27 @@ class InputScan:
                     del found[name]
                 self._found = found
             except Exception:  # a child killed or broken: scan here
+                self.close()
                 self._found = scan_inputs(self._roots, self._site_root)
             finally:
-                self._reap()
+                self._hang_up()
         return self._found
 
     def close(self) -> None:
-        """Stop the child if its answer was not asked for (the build failed first)."""
+        """Reap the child, stopped first if it is still at work (the build failed before
+        asking, or went on without it). Not done on its answer: its exit takes a few ms
+        more (the kernel frees its memory), which the build need not wait for."""
+        self._hang_up()
         if self._pid:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self._pid, signal.SIGKILL)
-            self._reap()
-
-    def _reap(self) -> None:
-        if self._pid:
-            os.close(self._pipe)
             os.waitpid(self._pid, 0)
             self._pid = 0
+
+    def _hang_up(self) -> None:
+        if self._pipe >= 0:
+            os.close(self._pipe)
+            self._pipe = -1
 
 
 _STAT_BY_NAME = os.stat in os.supports_dir_fd and hasattr(os, "O_DIRECTORY")

@@ -380,6 +380,7 @@ class FolderCheck:
         self._out, self._stamps = out, stamps
         self._pid = 0
         self._pipe = -1
+        self._answer: bool | None = None
 
     def start(self) -> None:
         """Start the child. With no stamps there is nothing to check: the answer is
@@ -411,21 +412,21 @@ class FolderCheck:
     def unchanged(self) -> bool:
         if self._pid == 0:
             return folders_unchanged(self._out, self._stamps)
-        try:
-            return os.read(self._pipe, 1) == b"1"
-        finally:
-            self._reap()
+        if self._answer is None:
+            try:
+                self._answer = os.read(self._pipe, 1) == b"1"
+            finally:
+                os.close(self._pipe)
+        return self._answer
 
     def close(self) -> None:
-        """Stop the child if its answer was not asked for (the build went another way)."""
+        """Reap the child, stopped first if its answer was not asked for (the build went
+        another way). Not done on its answer: the build need not wait for its exit."""
         if self._pid:
+            if self._answer is None:
+                os.close(self._pipe)
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self._pid, signal.SIGKILL)
-            self._reap()
-
-    def _reap(self) -> None:
-        if self._pid:
-            os.close(self._pipe)
             os.waitpid(self._pid, 0)
             self._pid = 0
 

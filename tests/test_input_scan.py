@@ -106,8 +106,7 @@ def test_an_input_scan_leaves_no_process_running_the_build(tmp_path: Path) -> No
             children.append(scan._pid)
             if ask:
                 assert scan.result() == scan_inputs(roots, root)
-            else:
-                scan.close()  # stops the child before it answers
+            scan.close()  # as the build does: stops the child if it has not answered
         finally:
             if os.getpid() != parent:  # a child that came back out of InputScan
                 marker.write_text("a child returned into the caller")

@@ -148,8 +148,8 @@ def test_a_folder_check_leaves_no_process_running_the_build(
             check = started(FolderCheck(out, stamps))
             if ask:
                 assert check.unchanged()
-            else:
-                check.close()  # stops the child before it answers
+                assert check.unchanged()  # asked again: the same answer
+            check.close()  # as the build does: stops the child if it has not answered
         finally:
             if os.getpid() != parent:  # a child that came back out of FolderCheck
                 marker.write_text("a child returned into the caller")
