@@ -476,14 +476,18 @@ _WARM_MARKDOWN = ("markdown", "newsgen.fastblocks", "newsgen.fastinline", "newsg
 
 
 def _import_while(done: Callable[[], bool], config: SiteConfig) -> None:
-    """Import, module by module, what a build that has work to do needs, until ``done()``
-    (the input scan has answered). A build with nothing to do waits at most for the one
-    module being imported then."""
-    names = _WARM + (_WARM_MARKDOWN if config.markdown_engine == "markdown" else ())
-    for name in names:
+    """Import, module by module, what a build with work to do needs, then set up its
+    Markdown converter, until ``done()`` (the input scan has answered): the build waits
+    for at most the one step under way then. Only called once an input has changed."""
+    markdown = config.markdown_engine == "markdown"
+    for name in _WARM + (_WARM_MARKDOWN if markdown else ()):
         if done():
             return
         importlib.import_module(name)
+    if markdown and not done():
+        from newsgen.markup import prepare
+
+        prepare(config.markdown_engine)
 
 
 def input_roots(config: SiteConfig) -> list[Path]:
