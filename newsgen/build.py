@@ -137,21 +137,19 @@ def build(config: SiteConfig, *, force: bool = False, jobs: int | None = None,
     # must know: a forked child stats the output's folders while this process goes on.
     # With one CPU the two would only take turns: the quick build checks when it needs to.
     by_hand = FolderCheck(config.output_dir, state.folders if published_here else {})
-    # The inputs' stats only serve the cache: a build without it reads every file. With
-    # two CPUs a child takes them (see ``InputScan``): once it has seen a changed file,
-    # this process imports what the build will need while the child finishes, then starts
-    # the folder check. Each of the three has a CPU to itself meanwhile.
+    # The inputs' stats only serve the cache: a build without it reads every file. When
+    # a file changed last has changed again, a child takes them (see ``InputScan``) while
+    # this process imports what the build will need, then the folder check starts: each
+    # of the three has a CPU to itself meanwhile.
     scan = InputScan(input_roots(config), config.root, state.files) if use_cache else None
     two_cpus = default_jobs() > 1
-    if scan is not None and two_cpus:
-        scan.start()
     files: FileStats = {}
     try:
         if scan is not None:
-            if scan.changed():
+            if two_cpus and scan.recently_changed():
+                scan.start()
                 _import_while(scan.done, config)
-                if two_cpus:
-                    by_hand.start()
+                by_hand.start()
             files = scan.result()
         # Nothing to do when the settings, the code and every input file's stat are
         # those the output was built from, and no file changed too close to that build to
@@ -478,7 +476,7 @@ _WARM_MARKDOWN = ("markdown", "newsgen.fastblocks", "newsgen.fastinline", "newsg
 def _import_while(done: Callable[[], bool], config: SiteConfig) -> None:
     """Import, module by module, what a build with work to do needs, then set up its
     Markdown converter, until ``done()`` (the input scan has answered): the build waits
-    for at most the one step under way then. Only called once an input has changed."""
+    for at most the one step under way then."""
     markdown = config.markdown_engine == "markdown"
     for name in _WARM + (_WARM_MARKDOWN if markdown else ()):
         if done():

@@ -1,6 +1,6 @@
-"""The build cache's scan of the input files, taken by a forked child (``InputScan``):
-it must find exactly what a scan in the build's own process finds, say whether anything
-changed since the last build, and never leave a process behind."""
+"""The build cache's scan of the input files, taken by a forked child (``InputScan``)
+when one of the files changed last changed again: it must find exactly what a scan in
+the build's own process finds, and never leave a process behind."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from newsgen.cache import FileStats, InputScan, scan_inputs
+from newsgen.cache import RECENT, FileStats, InputScan, scan_inputs
 
 
 def _site(tmp_path: Path, count: int = 40) -> tuple[list[Path], Path]:
@@ -63,20 +63,42 @@ def test_the_scan_finds_what_a_scan_here_finds(tmp_path: Path, fork: bool,
 
     scan = _scan(roots, root, known, fork)
 
-    assert scan.changed() == (edit != "nothing changed" and edit != "folder added")
     assert scan.result() == expected
     assert scan.result() is scan.result()  # asked twice: one answer
+    scan.close()
 
 
-def test_a_change_told_mid_scan_still_gives_the_whole_scan(tmp_path: Path) -> None:
-    """The child says "changed" at the first changed folder (the build starts its
-    imports while the child stats the rest), then sends the changes of all of them."""
-    roots, root = _site(tmp_path)
+def _aged(tmp_path: Path, count: int) -> tuple[list[Path], Path, list[Path]]:
+    """A site whose articles were changed one after the other, oldest first."""
+    roots, root = _site(tmp_path, count)
+    files = sorted((root / "articles").rglob("*.md"), key=lambda p: int(p.stem[1:]))
+    for age, path in enumerate(reversed(files), start=1):
+        os.utime(path, ns=(0, 1_700_000_000_000_000_000 - age * 1_000_000_000))
+    return roots, root, files  # files[-1] changed last
+
+
+@pytest.mark.parametrize(("edit", "told"), [
+    ("the file changed last edited again", True),
+    ("the file changed last deleted", True),
+    ("an article untouched for long edited", False),
+    ("nothing changed", False),
+])
+def test_a_change_to_a_file_changed_last_is_seen_at_once(tmp_path: Path, edit: str,
+                                                         told: bool) -> None:
+    """Only the ``RECENT`` files changed last are looked at: a change elsewhere is found
+    by the whole scan (which the build then takes itself)."""
+    roots, root, files = _aged(tmp_path, RECENT + 8)
     known = scan_inputs(roots, root)
-    _touch(root / "articles" / "2020" / "a0.md", "edited")
-    scan = _scan(roots, root, known, fork=True)
+    if edit == "the file changed last edited again":
+        _touch(files[-1], "edited")
+    elif edit == "the file changed last deleted":
+        files[-1].unlink()
+    elif edit == "an article untouched for long edited":
+        _touch(files[0], "edited")
 
-    assert scan.changed()
+    scan = InputScan(roots, root, known)
+
+    assert scan.recently_changed() == told
     assert scan.result() == scan_inputs(roots, root)
 
 
@@ -87,8 +109,8 @@ def test_a_killed_child_leaves_the_scan_to_the_build(tmp_path: Path) -> None:
     scan = _scan(roots, root, known, fork=True)
     os.kill(scan._pid, signal.SIGKILL)  # the child, ended as the kernel would end it
 
-    assert scan.changed()
     assert scan.result() == scan_inputs(roots, root)
+    scan.close()
 
 
 def test_an_input_scan_leaves_no_process_running_the_build(tmp_path: Path) -> None:
