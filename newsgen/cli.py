@@ -136,19 +136,24 @@ _LEFT_FOR_EXIT: list[object] | None = None
 
 def run_build(args: argparse.Namespace) -> int:
     from newsgen.build import build
-    from newsgen.config import load_config
+    from newsgen.config import KeptParse, load_config
 
     site = args.site
     if not site.is_dir():
         print(f"newsgen: error: site folder not found: {site}", file=sys.stderr)
         return EXIT_USAGE
-    config = load_config(site, args.config).with_overrides(
+    # The config's YAML parse is kept with the build cache, when that is in its default
+    # folder (see ``KeptParse``).
+    kept = KeptParse(site) if not args.no_cache and args.cache_dir is None else None
+    config = load_config(site, args.config, kept=kept).with_overrides(
         output_dir=args.output, base_url=args.base_url, drafts=args.drafts,
         markdown_engine=args.markdown_engine, cache_dir=args.cache_dir,
         future=args.future, strict=args.strict, build_time=build_time(),
     )
     result = build(config, force=args.force, jobs=args.jobs, use_cache=not args.no_cache,
                    keep=_LEFT_FOR_EXIT)
+    if kept is not None:
+        kept.save(config)
     for notice in result.notices:
         print(f"note: {printable(str(notice))}", file=sys.stderr)
     for warning in result.warnings:

@@ -325,3 +325,76 @@ def test_output_override_resolves_against_the_site_root(tmp_path: Path) -> None:
     config = load_config(tmp_path).with_overrides(output_dir=Path("build/site"))
 
     assert config.output_dir == tmp_path.resolve() / "build" / "site"
+
+
+# The config file's YAML parse kept between builds (``KeptParse``) ------------------------
+
+
+def _site_with_title(make_site, title: str) -> Path:
+    root = make_site({"articles/a.md": article(title="Floods hit the delta",
+                                               date="2024-01-30 09:00:00+07:00")})
+    write_config(root, f"title: {title}\nbase_url: https://news.example.com/\n")
+    return root
+
+
+def _masthead(root: Path) -> str:
+    return (root / "public" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_config_edit_shows_in_the_next_build_though_its_parse_was_kept(make_site) -> None:
+    from newsgen.cli import main
+
+    root = _site_with_title(make_site, "Delta Daily")
+    assert main(["build", "--site", str(root)]) == 0
+    assert (root / ".newsgen-cache" / "config.pickle").is_file()
+    assert "Delta Daily" in _masthead(root)
+
+    write_config(root, "title: Mekong Morning\nbase_url: https://news.example.com/\n")
+    assert main(["build", "--site", str(root)]) == 0
+    assert "Mekong Morning" in _masthead(root)
+    assert "Delta Daily" not in _masthead(root)
+
+
+def test_a_kept_parse_is_read_instead_of_the_yaml(make_site) -> None:
+    from newsgen.config import KeptParse
+
+    root = _site_with_title(make_site, "Delta Daily")
+    kept = KeptParse(root)
+    config = load_config(root, kept=kept)
+    kept.save(config)  # as after a build
+
+    # The same bytes: the kept parse answers (PyYAML is not asked again).
+    again = KeptParse(root)
+    data = (root / "newsgen.yaml").read_bytes()
+    assert again.load(data) == {"title": "Delta Daily",
+                                "base_url": "https://news.example.com/"}
+    assert load_config(root, kept=again).title == "Delta Daily"
+    # Other bytes: it does not.
+    assert again.load(data + b"\n# edited\n") is None
+
+
+@pytest.mark.parametrize("damage", [b"", b"garbage", b"\x80\x05N."])
+def test_a_damaged_kept_parse_is_ignored(make_site, damage: bytes) -> None:
+    from newsgen.config import KeptParse
+
+    root = _site_with_title(make_site, "Delta Daily")
+    (root / ".newsgen-cache").mkdir()
+    (root / ".newsgen-cache" / "config.pickle").write_bytes(damage)
+
+    assert load_config(root, kept=KeptParse(root)).title == "Delta Daily"
+
+
+def test_no_parse_is_kept_outside_the_build_cache_or_after_a_failed_build(
+        make_site, tmp_path: Path) -> None:
+    from newsgen.cli import main
+
+    root = _site_with_title(make_site, "Delta Daily")
+    assert main(["build", "--site", str(root), "--cache-dir", str(tmp_path / "c")]) == 0
+    assert main(["build", "--site", str(root), "--no-cache"]) == 0
+    (root / "newsgen.yaml").write_text("title: T\ncache_dir: elsewhere\n")
+    assert main(["build", "--site", str(root)]) == 0
+    (root / "newsgen.yaml").write_text("title: T\n")
+    (root / "articles" / "bad.md").write_text("---\ntitle: [unclosed\n---\nBody.\n")
+    assert main(["build", "--site", str(root)]) != 0
+
+    assert not (root / ".newsgen-cache" / "config.pickle").exists()
