@@ -5,66 +5,75 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
-import yaml
-
 from newsgen.errors import Problem
-from newsgen.simpleyaml import simple_mapping
-
-_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from newsgen.simpleyaml import plain_is_text, simple_mapping
 
 
-class _FrontMatterLoader(_BaseLoader):  # type: ignore[misc,valid-type]
-    """Safe YAML without implicit timestamps: dates stay strings, so we parse them
-    ourselves and can report an impossible date with its line instead of a crash.
+@cache
+def _loader() -> Any:
+    """The YAML loader for front matter that ``simple_mapping`` cannot read. Made when
+    first needed: importing PyYAML takes ~25 ms, which a build of simple front matter
+    (nearly every article's) need not pay."""
+    import yaml
 
-    A key given twice is an error (YAML would silently keep the last one), and a value
-    Python cannot hold (a 5,000-digit number, ``!!timestamp 2021-02-30``) is reported at
-    its line instead of escaping as a bare ``ValueError`` (or worse: PyYAML's timestamp
-    constructor fails with ``AttributeError`` on ``!!timestamp x``)."""
+    base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        try:
-            return super().construct_object(node, deep)
-        except (yaml.YAMLError, RecursionError):
-            raise
-        except Exception as exc:  # PyYAML's own constructors fail on odd input, too
-            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-            if tag == "!!int" and "digits" in str(exc):  # Python's int() length limit
-                what = "number is too long (put it in quotes)"
-            elif isinstance(exc, ValueError | OverflowError):
-                what = f"cannot read this value: {exc}"
-            else:
-                what = f"cannot read this value as {tag}"
-            raise yaml.constructor.ConstructorError(None, None, what, node.start_mark) from exc
+    class FrontMatterLoader(base):  # type: ignore[misc,valid-type]
+        """Safe YAML without implicit timestamps: dates stay strings, so we parse them
+        ourselves and can report an impossible date with its line instead of a crash.
 
-    def construct_scalar(self, node: yaml.ScalarNode) -> Any:
-        value = super().construct_scalar(node)
-        # The file's text is composed (``normalise_text``), but not what an escape in a
-        # quoted value stands for ("\U0002F800"): such a value reads as the same text
-        # typed plainly.
-        if isinstance(value, str) and not unicodedata.is_normalized("NFC", value):
-            value = unicodedata.normalize("NFC", value)
-        return value
+        A key given twice is an error (YAML would silently keep the last one), and a
+        value Python cannot hold (a 5,000-digit number, ``!!timestamp 2021-02-30``) is
+        reported at its line instead of escaping as a bare ``ValueError`` (or worse:
+        PyYAML's timestamp constructor fails with ``AttributeError`` on
+        ``!!timestamp x``)."""
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
-        first: dict[str, int] = {}
-        for key_node, _ in node.value:
-            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != _MERGE_TAG:
-                line = first.setdefault(key_node.value, key_node.start_mark.line)
-                if line != key_node.start_mark.line:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f"'{key_node.value}' is given twice (first on line "
-                        f"{line + _FIRST_LINE})", key_node.start_mark)
-        return super().construct_mapping(node, deep)
+        def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+            try:
+                return super().construct_object(node, deep)
+            except (yaml.YAMLError, RecursionError):
+                raise
+            except Exception as exc:  # PyYAML's own constructors fail on odd input, too
+                tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+                if tag == "!!int" and "digits" in str(exc):  # Python's int() length limit
+                    what = "number is too long (put it in quotes)"
+                elif isinstance(exc, ValueError | OverflowError):
+                    what = f"cannot read this value: {exc}"
+                else:
+                    what = f"cannot read this value as {tag}"
+                raise yaml.constructor.ConstructorError(None, None, what,
+                                                        node.start_mark) from exc
 
+        def construct_scalar(self, node: yaml.ScalarNode) -> Any:
+            value = super().construct_scalar(node)
+            # The file's text is composed (``normalise_text``), but not what an escape in
+            # a quoted value stands for ("\U0002F800"): such a value reads as the same
+            # text typed plainly.
+            if isinstance(value, str) and not unicodedata.is_normalized("NFC", value):
+                value = unicodedata.normalize("NFC", value)
+            return value
 
-_FrontMatterLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
-}
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
+            first: dict[str, int] = {}
+            for key_node, _ in node.value:
+                if isinstance(key_node, yaml.ScalarNode) and key_node.tag != _MERGE_TAG:
+                    line = first.setdefault(key_node.value, key_node.start_mark.line)
+                    if line != key_node.start_mark.line:
+                        raise yaml.constructor.ConstructorError(
+                            None, None, f"'{key_node.value}' is given twice (first on line "
+                            f"{line + _FIRST_LINE})", key_node.start_mark)
+            return super().construct_mapping(node, deep)
+
+    FrontMatterLoader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers
+                if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in base.yaml_implicit_resolvers.items()
+    }
+    return FrontMatterLoader
+
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _FIRST_LINE = 2  # the YAML block starts on the file's second line, after '---'
@@ -139,7 +148,7 @@ def split_front_matter(text: str, source: str) -> FrontMatter:
     yaml_text = text[first_end + 1 : fence.start() - 1] if has_lines else ""
     yaml_lines = yaml_text.split("\n") if has_lines else []
     close = 1 + len(yaml_lines)  # the closing fence's line, counted from 0
-    simple = simple_mapping(yaml_lines, _plain_is_text)
+    simple = simple_mapping(yaml_lines, plain_is_text)
     data = simple if simple is not None else _load_yaml(yaml_text, close, source)
     if data is None:
         data = {}
@@ -163,24 +172,16 @@ def split_front_matter(text: str, source: str) -> FrontMatter:
     return FrontMatter({str(k): v for k, v in data.items()}, body, close + 2, key_lines)
 
 
-@lru_cache(maxsize=4096)
-def _plain_is_text(value: str) -> bool:
-    """Whether the loader reads an unquoted value as a string (no implicit int, float,
-    boolean or null resolves it), as PyYAML's ``Resolver.resolve`` decides. Remembered:
-    every article asks it about the same few keys and topic names (~1.5 µs each)."""
-    resolvers = _FrontMatterLoader.yaml_implicit_resolvers
-    return not any(regexp.match(value)
-                   for _, regexp in (*resolvers.get(value[:1], ()), *resolvers.get(None, ())))
-
-
 def _load_yaml(yaml_text: str, close: int, source: str) -> Any:
     """The front matter read by PyYAML; its errors as a ``FrontMatterError`` at their
     line (``close``: the closing fence's line, counted from 0)."""
+    import yaml
+
     try:
         if ("&" in yaml_text or "*" in yaml_text
                 or len(_NESTING.findall(yaml_text)) > _SCAN_ABOVE):
             _scan(yaml_text, source)
-        return yaml.load(yaml_text, Loader=_FrontMatterLoader)
+        return yaml.load(yaml_text, Loader=_loader())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if exc.context_mark and mark and mark.line >= close - 1:
@@ -216,8 +217,10 @@ def _scan(yaml_text: str, source: str) -> None:
     aliases … of a list ("billion laughs") become 10⁹ items. Front matter has no use for
     them, so they are an error rather than a limit to tune.
     """
+    import yaml
+
     depth = 0
-    for event in yaml.parse(yaml_text, Loader=_FrontMatterLoader):
+    for event in yaml.parse(yaml_text, Loader=_loader()):
         message = None
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             message = ("anchors and aliases (&name, *name) are not allowed in front matter "

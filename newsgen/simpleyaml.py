@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from functools import cache
+from functools import cache, lru_cache
 
 # A key at the start of its line, then its value or nothing (a list follows).
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*):(?: +(.*?))? *")
@@ -38,6 +38,56 @@ _PLAIN = re.compile(r"[A-Za-z0-9][^:#]*(?:(?::(?=[^ ])|(?<=[^ ])#)[^:#]*)*")
 # What YAML reads in its own way, or refuses: tabs, control characters, its line breaks
 # (NEL, LS, PS), a byte-order mark, non-characters. A text holding one goes to YAML.
 _UNUSUAL_ASCII = re.compile("[^\n\x20-\x7e]")
+
+
+# PyYAML's implicit resolvers (yaml/resolver.py) as newsgen's front-matter loader has
+# them, without timestamps: tag, the first characters they apply to, the pattern. A
+# plain value one of them matches is not a string to YAML (a number, a boolean, null…).
+# Copied so that simple front matter is read without importing PyYAML (~25 ms of a
+# one-article rebuild); ``test_simpleyaml`` holds the copy to PyYAML's own table.
+_RESOLVERS = (
+    ("tag:yaml.org,2002:bool", "yYnNtTfFoO", r"""^(?:yes|Yes|YES|no|No|NO
+                    |true|True|TRUE|false|False|FALSE
+                    |on|On|ON|off|Off|OFF)$""", re.X),
+    ("tag:yaml.org,2002:float", "-+0123456789.",
+     r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+                    |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+                    |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
+                    |[-+]?\.(?:inf|Inf|INF)
+                    |\.(?:nan|NaN|NAN))$""", re.X),
+    ("tag:yaml.org,2002:int", "-+0123456789", r"""^(?:[-+]?0b[0-1_]+
+                    |[-+]?0[0-7_]+
+                    |[-+]?(?:0|[1-9][0-9_]*)
+                    |[-+]?0x[0-9a-fA-F_]+
+                    |[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$""", re.X),
+    ("tag:yaml.org,2002:merge", "<", r"^(?:<<)$", 0),
+    ("tag:yaml.org,2002:null", "~nN", r"""^(?: ~
+                    |null|Null|NULL
+                    | )$""", re.X),
+    ("tag:yaml.org,2002:value", "=", r"^(?:=)$", 0),
+    ("tag:yaml.org,2002:yaml", "!&*", r"^(?:!|&|\*)$", 0),
+)
+
+
+@cache
+def implicit_resolvers() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
+    """``_RESOLVERS`` as PyYAML keeps them: by first character ("" for the empty value,
+    which the null resolver also takes)."""
+    table: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+    for tag, first, pattern, flags in _RESOLVERS:
+        compiled = re.compile(pattern, flags)
+        for ch in (*first, "") if tag == "tag:yaml.org,2002:null" else first:
+            table.setdefault(ch, []).append((tag, compiled))
+    return table
+
+
+@lru_cache(maxsize=4096)
+def plain_is_text(value: str) -> bool:
+    """Whether YAML reads an unquoted value as a string (no implicit int, float, boolean
+    or null resolves it), as PyYAML's ``Resolver.resolve`` decides. Remembered: every
+    article asks it about the same few keys and topic names (~1.5 µs each)."""
+    return not any(regexp.match(value)
+                   for _, regexp in implicit_resolvers().get(value[:1], ()))
 
 
 @cache

@@ -6,8 +6,8 @@ import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from newsgen.frontmatter import _FrontMatterLoader, _plain_is_text, split_front_matter
-from newsgen.simpleyaml import simple_mapping
+from newsgen.frontmatter import _loader, split_front_matter
+from newsgen.simpleyaml import implicit_resolvers, plain_is_text, simple_mapping
 
 # Pieces that YAML reads in its own ways: numbers, booleans, nulls, sexagesimals, comments,
 # escapes, anchors, tags, flow collections, mapping indicators, odd characters.
@@ -46,7 +46,7 @@ line = st.one_of(
 
 def yaml_reads(lines: list[str]) -> object:
     try:
-        return yaml.load("\n".join(lines), Loader=_FrontMatterLoader)
+        return yaml.load("\n".join(lines), Loader=_loader())
     except (yaml.YAMLError, ValueError):
         return "error"
 
@@ -66,7 +66,7 @@ def yaml_reads(lines: list[str]) -> object:
 @example(["title: a", "title: b"])
 @example(["summary: one", "  two"])
 def test_the_fast_path_reads_what_yaml_reads(lines: list[str]) -> None:
-    fast = simple_mapping(lines, _plain_is_text)
+    fast = simple_mapping(lines, plain_is_text)
     if fast is not None:
         assert fast == yaml_reads(lines)
 
@@ -75,7 +75,7 @@ def test_the_usual_front_matter_takes_the_fast_path() -> None:
     lines = ['title: "Armenia delays \\"review\\""', "date: 2022-01-14T20:02:16+08:00",
              "source: The Civic Record", "author: 'Doe, Jane'", "topics:", '  - "Poverty"',
              "  - Armenia", "", "summary: Prices run 23.6 percent above the average."]
-    assert simple_mapping(lines, _plain_is_text) == {
+    assert simple_mapping(lines, plain_is_text) == {
         "title": 'Armenia delays "review"', "date": "2022-01-14T20:02:16+08:00",
         "source": "The Civic Record", "author": "Doe, Jane", "topics": ["Poverty", "Armenia"],
         "summary": "Prices run 23.6 percent above the average."}
@@ -85,3 +85,30 @@ def test_what_the_fast_path_leaves_is_still_read_by_yaml() -> None:
     text = "---\ntitle: x\ncount: 3\nflag: yes\ntopics: [a, b]\n---\nBody\n"
     assert split_front_matter(text, "a.md").data == {
         "title": "x", "count": 3, "flag": True, "topics": ["a", "b"]}
+
+
+def test_the_resolvers_copied_from_pyyaml_are_its_own() -> None:
+    """Which plain values are text is decided without PyYAML, from a copy of its implicit
+    resolvers (see ``simpleyaml``): the same patterns, for the same first characters, in
+    the same order, as the front-matter loader uses (all but timestamps)."""
+    def table(resolvers: dict) -> dict:
+        return {first: [(tag, regexp.pattern, regexp.flags) for tag, regexp in entries]
+                for first, entries in resolvers.items() if entries}
+
+    assert table(implicit_resolvers()) == table(_loader().yaml_implicit_resolvers)
+    assert "tag:yaml.org,2002:timestamp" not in str(table(implicit_resolvers()))
+
+
+def test_simple_front_matter_is_read_without_importing_pyyaml() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from newsgen.frontmatter import split_front_matter\n"
+            "fm = split_front_matter('---\\ntitle: \"A\"\\ntopics:\\n  - Poverty\\n---\\n"
+            "Body\\n', 'a.md')\n"
+            "assert fm.data == {'title': 'A', 'topics': ['Poverty']}, fm.data\n"
+            "print('yaml' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "False"
