@@ -18,7 +18,6 @@ import heapq
 import os
 import pickle
 import select
-import signal
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,6 +28,7 @@ from newsgen import __version__
 from newsgen.chrome import Chrome
 from newsgen.config import SiteConfig
 from newsgen.errors import Problem
+from newsgen.parallel import Child
 from newsgen.walk import walk_folders
 
 if TYPE_CHECKING:
@@ -279,8 +279,7 @@ class InputScan:
 
     def __init__(self, roots: Iterable[Path], site_root: Path, known: FileStats) -> None:
         self._roots, self._site_root, self._known = list(roots), site_root, known
-        self._pid = 0
-        self._pipe = -1
+        self._child = Child()
         self._found: FileStats | None = None
 
     def recently_changed(self) -> bool:
@@ -290,47 +289,30 @@ class InputScan:
             <= self._known.items()
 
     def start(self) -> None:
-        if self._pid or not hasattr(os, "fork"):
-            return
-        try:
-            read, write = os.pipe()
-        except OSError:
-            return
-        try:
-            pid = os.fork()
-        except OSError:
-            os.close(read)
-            os.close(write)
-            return
-        if pid == 0:  # the child: answer, and leave whatever happens, without running
-            try:      # any of the parent's code or cleanup (buffers, the store, atexit)
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                os.close(read)
-                found = scan_inputs(self._roots, self._site_root)
-                changes = (dict(found.items() - self._known.items()),
-                           list(self._known.keys() - found.keys()))
-                with open(write, "wb") as pipe:  # closed before the exit tears down
-                    pipe.write(pickle.dumps(changes, protocol=pickle.HIGHEST_PROTOCOL))
-            finally:
-                os._exit(0)
-        os.close(write)
-        self._pid, self._pipe = pid, read
+        self._child.start(self._answer)
+
+    def _answer(self, pipe: int) -> None:
+        """In the child: the stats that differ from ``known``, and the files gone."""
+        found = scan_inputs(self._roots, self._site_root)
+        changes = (dict(found.items() - self._known.items()),
+                   list(self._known.keys() - found.keys()))
+        with open(pipe, "wb") as handle:  # closed before the exit tears the child down
+            handle.write(pickle.dumps(changes, protocol=pickle.HIGHEST_PROTOCOL))
 
     def done(self) -> bool:
         """Whether ``result`` will not wait for the child."""
-        if self._pipe < 0:
+        if self._child.pipe < 0:
             return True
         try:
-            return bool(select.select([self._pipe], [], [], 0)[0])
+            return bool(select.select([self._child.pipe], [], [], 0)[0])
         except (OSError, ValueError):
             return True
 
     def result(self) -> FileStats:
         """The stats of the inputs now."""
-        if self._found is None and self._pipe >= 0:
+        if self._found is None and self._child.pipe >= 0:
             try:
-                with open(self._pipe, "rb", closefd=False) as handle:
+                with open(self._child.pipe, "rb", closefd=False) as handle:
                     updated, gone = pickle.loads(handle.read())
                 found = dict(self._known)
                 found.update(updated)
@@ -338,28 +320,17 @@ class InputScan:
                     del found[name]
                 self._found = found
             except Exception:  # a child killed or broken: scan here
-                self.close()
+                self._child.close()
             finally:
-                self._hang_up()
+                self._child.hang_up()
         if self._found is None:
             self._found = scan_inputs(self._roots, self._site_root)
         return self._found
 
     def close(self) -> None:
         """Reap the child, stopped first if it is still at work (the build failed before
-        asking). Not done on its answer: its exit takes a few ms more (the kernel frees
-        its memory), which the build need not wait for."""
-        self._hang_up()
-        if self._pid:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self._pid, signal.SIGKILL)
-            os.waitpid(self._pid, 0)
-            self._pid = 0
-
-    def _hang_up(self) -> None:
-        if self._pipe >= 0:
-            os.close(self._pipe)
-            self._pipe = -1
+        asking for its answer)."""
+        self._child.close()
 
 
 _STAT_BY_NAME = os.stat in os.supports_dir_fd and hasattr(os, "O_DIRECTORY")

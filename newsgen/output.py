@@ -25,6 +25,7 @@ from typing import IO, TYPE_CHECKING, Any
 from newsgen import __version__
 from newsgen.config import SiteConfig
 from newsgen.errors import ContentError, OutputError, Problem, display_path
+from newsgen.parallel import Child
 from newsgen.walk import walk_files
 
 if TYPE_CHECKING:
@@ -378,57 +379,32 @@ class FolderCheck:
 
     def __init__(self, out: Path, stamps: Mapping[str, int]) -> None:
         self._out, self._stamps = out, stamps
-        self._pid = 0
-        self._pipe = -1
+        self._child = Child()
         self._answer: bool | None = None
 
     def start(self) -> None:
         """Start the child. With no stamps there is nothing to check: the answer is
         "changed" (``folders_unchanged``), and no child is started."""
         out, stamps = self._out, self._stamps
-        if self._pid or not hasattr(os, "fork") or not stamps:
-            return
-        try:
-            read, write = os.pipe()
-        except OSError:
-            return
-        try:
-            pid = os.fork()
-        except OSError:
-            os.close(read)
-            os.close(write)
-            return
-        if pid == 0:  # the child: answer, and leave whatever happens, without running
-            try:      # any of the parent's code or cleanup (buffers, the store, atexit)
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                # No answer (an error, a closed pipe) reads as "changed".
-                os.write(write, b"1" if folders_unchanged(out, stamps) else b"0")
-            finally:
-                os._exit(0)
-        os.close(write)
-        self._pid, self._pipe = pid, read
+        if stamps:
+            # No answer (an error, a closed pipe) reads as "changed".
+            self._child.start(
+                lambda pipe: os.write(pipe, b"1" if folders_unchanged(out, stamps) else b"0"))
 
     def unchanged(self) -> bool:
-        if self._pid == 0:
+        if self._child.pid == 0:
             return folders_unchanged(self._out, self._stamps)
         if self._answer is None:
             try:
-                self._answer = os.read(self._pipe, 1) == b"1"
+                self._answer = os.read(self._child.pipe, 1) == b"1"
             finally:
-                os.close(self._pipe)
+                self._child.hang_up()
         return self._answer
 
     def close(self) -> None:
         """Reap the child, stopped first if its answer was not asked for (the build went
-        another way). Not done on its answer: the build need not wait for its exit."""
-        if self._pid:
-            if self._answer is None:
-                os.close(self._pipe)
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self._pid, signal.SIGKILL)
-            os.waitpid(self._pid, 0)
-            self._pid = 0
+        another way)."""
+        self._child.close()
 
 
 def journal_path(out: Path) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import signal
@@ -81,6 +82,61 @@ def map_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int,
     finally:
         gc.unfreeze()
     return results
+
+
+class Child:
+    """A forked child that answers on a pipe and exits (``start``): the owner reads
+    ``pipe``, then ``close`` reaps the child, once the owner is done rather than on the
+    answer (its exit takes a few ms more: the kernel frees its memory)."""
+
+    def __init__(self) -> None:
+        self.pid = 0
+        self.pipe = -1  # the read end, until ``hang_up``
+
+    def start(self, answer: Callable[[int], object]) -> bool:
+        """Fork a child that runs ``answer`` with the write end of the pipe and exits:
+        whatever happens, it never returns into the caller's code nor runs its cleanup
+        (buffers, the cache store, atexit). False where there is no fork or it fails
+        (the owner then does the work itself)."""
+        if self.pid:
+            return True
+        if not hasattr(os, "fork"):
+            return False
+        try:
+            read, write = os.pipe()
+        except OSError:
+            return False
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read)
+            os.close(write)
+            return False
+        if pid == 0:
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                os.close(read)
+                answer(write)
+            finally:
+                os._exit(0)
+        os.close(write)
+        self.pid, self.pipe = pid, read
+        return True
+
+    def hang_up(self) -> None:
+        if self.pipe >= 0:
+            os.close(self.pipe)
+            self.pipe = -1
+
+    def close(self) -> None:
+        """Reap the child, stopped first if it is still at work."""
+        self.hang_up()
+        if self.pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+            self.pid = 0
 
 
 def _start_worker() -> None:

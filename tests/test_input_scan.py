@@ -107,7 +107,7 @@ def test_a_killed_child_leaves_the_scan_to_the_build(tmp_path: Path) -> None:
     known = scan_inputs(roots, root)
     _touch(root / "articles" / "2021" / "a1.md", "edited")
     scan = _scan(roots, root, known, fork=True)
-    os.kill(scan._pid, signal.SIGKILL)  # the child, ended as the kernel would end it
+    os.kill(scan._child.pid, signal.SIGKILL)  # the child, ended as the kernel would end it
 
     assert scan.result() == scan_inputs(roots, root)
     scan.close()
@@ -125,7 +125,7 @@ def test_an_input_scan_leaves_no_process_running_the_build(tmp_path: Path) -> No
     for ask in (True, False) * 3:
         try:
             scan = _scan(roots, root, known, fork=True)
-            children.append(scan._pid)
+            children.append(scan._child.pid)
             if ask:
                 assert scan.result() == scan_inputs(roots, root)
             scan.close()  # as the build does: stops the child if it has not answered
