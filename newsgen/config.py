@@ -218,7 +218,7 @@ class KeptParse:
 
 
 def _parse_yaml(data: bytes, shown: str) -> Any:
-    import yaml  # here: a build that finds the file's parse kept (``_kept_parse``) need
+    import yaml  # here: a build that finds the file's parse kept (``KeptParse``) need
     #             not import PyYAML (~25 ms), nor a check of a site without a config
 
     try:
