@@ -155,7 +155,7 @@ def load_config(root: Path, config_path: Path | None = None, *,
     if raw is None:
         raw = _parse_yaml(data, shown)
         if kept is not None:
-            kept.parsed(data, raw)
+            kept.parsed(raw)
     if not isinstance(raw, dict):
         raise ConfigError([Problem(shown, "must be a mapping of keys to values")])
     values, problems = _validate(raw, shown)
@@ -176,6 +176,7 @@ class KeptParse:
     def __init__(self, root: Path) -> None:
         self.folder = root.resolve() / _DEFAULT_CACHE
         self._path = self.folder / "config.pickle"
+        self._key: tuple[str, tuple[int, int]] | None = None  # of the file ``load`` saw
         self._pending: tuple[object, Any] | None = None
 
     def load(self, data: bytes) -> Any:
@@ -183,7 +184,7 @@ class KeptParse:
         PyYAML, a damaged file)."""
         import pickle
 
-        key = _parse_key(data)
+        key = self._key = _parse_key(data)
         try:
             with open(self._path, "rb") as handle:
                 kept = pickle.load(handle)
@@ -193,9 +194,9 @@ class KeptParse:
             return kept[1]
         return None
 
-    def parsed(self, data: bytes, raw: Any) -> None:
-        key = _parse_key(data)
-        self._pending = (key, raw) if key is not None else None
+    def parsed(self, raw: Any) -> None:
+        """``raw``: the parse of the file ``load`` was given, to keep (``save``)."""
+        self._pending = (self._key, raw) if self._key is not None else None
 
     def save(self, config: SiteConfig) -> None:
         """Keep the parse made for ``config``, if it is new and its cache is the folder."""
