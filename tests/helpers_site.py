@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import shutil
 import threading
 from collections.abc import Iterator
@@ -51,6 +52,20 @@ class Built:
 
     def html(self, url: str) -> Element:
         return parse_html(self.read(url))
+
+
+@contextlib.contextmanager
+def only_the_parent_returns(marker: Path) -> Iterator[None]:
+    """Around code that forks a child which must answer and exit: a child that comes back
+    out of it instead, into the caller's code (a build would run twice), writes ``marker``
+    and exits at once, for the test to see."""
+    parent = os.getpid()
+    try:
+        yield
+    finally:
+        if os.getpid() != parent:
+            marker.write_text("a child returned into the caller")
+            os._exit(0)
 
 
 def copy_sample(dest: Path) -> Path:

@@ -13,6 +13,8 @@ import pytest
 
 from newsgen.cache import RECENT, FileStats, InputScan, scan_inputs
 
+from helpers_site import only_the_parent_returns
+
 
 def _site(tmp_path: Path, count: int = 40) -> tuple[list[Path], Path]:
     root = tmp_path / "site"
@@ -120,19 +122,14 @@ def test_an_input_scan_leaves_no_process_running_the_build(tmp_path: Path) -> No
     known = scan_inputs(roots, root)
     _touch(root / "articles" / "2022" / "a2.md", "edited")
     marker = tmp_path / "escaped"
-    parent = os.getpid()
     children = []
     for ask in (True, False) * 3:
-        try:
+        with only_the_parent_returns(marker):
             scan = _scan(roots, root, known, fork=True)
             children.append(scan._child.pid)
             if ask:
                 assert scan.result() == scan_inputs(roots, root)
             scan.close()  # as the build does: stops the child if it has not answered
-        finally:
-            if os.getpid() != parent:  # a child that came back out of InputScan
-                marker.write_text("a child returned into the caller")
-                os._exit(0)
     assert not marker.exists()
     for pid in children:  # each child reaped, none left a zombie
         with pytest.raises(ChildProcessError):

@@ -3,7 +3,6 @@ did not make (unless --force, and never sources even then)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from newsgen.cli import main
 from newsgen.output import FolderCheck, folder_stamps
 
 from conftest import article
+from helpers_site import only_the_parent_returns
 
 
 @pytest.fixture(autouse=True)
@@ -142,16 +142,11 @@ def test_a_folder_check_leaves_no_process_running_the_build(
     the caller's code (the build would run twice)."""
     out, stamps = _folders(tmp_path, 3000)
     marker = tmp_path / "escaped"
-    parent = os.getpid()
     for ask in (True, False) * 3:
-        try:
+        with only_the_parent_returns(marker):
             check = started(FolderCheck(out, stamps))
             if ask:
                 assert check.unchanged()
                 assert check.unchanged()  # asked again: the same answer
             check.close()  # as the build does: stops the child if it has not answered
-        finally:
-            if os.getpid() != parent:  # a child that came back out of FolderCheck
-                marker.write_text("a child returned into the caller")
-                os._exit(0)
     assert not marker.exists()
