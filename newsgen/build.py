@@ -259,14 +259,15 @@ def _load_and_render(config: SiteConfig, state: CacheState, store: Store | None,
     if link_errors:
         raise ContentError(link_errors)
     warnings += link_warnings
-    related = _CachedRelated(_blob(store, "related"), jobs)
+    related = _CachedRelated(_blob(store, "related"), jobs, remember=use_cache)
     site, index_warnings = build_site(articles, config, related)
     warnings += index_warnings + site_warnings(config)
     _check_strict(config, warnings)
     pages = plan_pages(site)
     find_collisions(pages)
     site_chrome = chrome(site)
-    env = make_site_env(config, site_chrome, config.cache_dir if use_cache else None)
+    env = make_site_env(config, site_chrome, config.cache_dir if use_cache else None,
+                        track=use_cache)
     fingerprints = Fingerprints(env, site_key(config, site_chrome))
     for record in records.values():
         if record.article is not None and record.digests:
@@ -526,7 +527,8 @@ class _CachedRelated:
     moved (a headline edit that changes the slug), only the lists the move can change
     are ranked again (``related.update_related``)."""
 
-    def __init__(self, previous: Any, jobs: int) -> None:
+    def __init__(self, previous: Any, jobs: int, remember: bool = True) -> None:
+        self.remember = remember  # else ranked afresh, with nothing kept for the cache
         self.key: str = ""
         self.urls: dict[str, tuple[str, ...]] = {}
         self.entries: dict[str, Entry] = {}
@@ -547,6 +549,8 @@ class _CachedRelated:
             update_related,
         )
 
+        if not self.remember:
+            return related_articles(articles, limit, self.jobs)
         entries = ranking_entries(articles)
         key = ranking_key(limit, entries)
         if key == self.key:
