@@ -10,9 +10,10 @@ import jinja2
 import pytest
 from markupsafe import Markup
 
-from newsgen import render
+from newsgen import reads, render
 from newsgen.chrome import Chrome
 from newsgen.feeds import iso_seconds
+from newsgen.models import Article
 from newsgen.render import make_site_env
 
 from conftest import site_config, write_files
@@ -250,3 +251,22 @@ def test_date_texts_stay_right_once_the_memo_is_full(monkeypatch) -> None:
     moments = [start + timedelta(minutes=n) for n in range(10)]
     for _ in range(2):
         assert [shown(m) for m in moments] == [m.isoformat() for m in moments]
+
+
+def test_a_build_without_the_cache_renders_alike_and_notes_no_reads(tmp_path: Path) -> None:
+    """``--no-cache`` keeps no page fingerprints: its environment renders the same text
+    without noting which article fields the templates read."""
+    write_files(tmp_path, {"templates/a.html": (
+        "{{ story.title }}|{{ story['summary'] }}|{{ stories | map(attribute='url') | join }}"
+        "|{{ story.nope is defined }}")})
+    story = Article(source_path="articles/a.md", title="A <title>",
+                    date=datetime(2024, 1, 2, tzinfo=UTC), slug="a", url="/2024/01/a/",
+                    body_utf8=b"<p>Body</p>", summary="S & s")
+    tracked = make_site_env(site_config(tmp_path), Chrome((), {}))
+    untracked = make_site_env(site_config(tmp_path), Chrome((), {}), track=False)
+    reads.collect()
+    text = tracked.get_template("a.html").render(story=story, stories=[story])
+    assert text == "A &lt;title&gt;|S &amp; s|/2024/01/a/|False"
+    assert reads.collect() == ((story.url,), ())
+    assert untracked.get_template("a.html").render(story=story, stories=[story]) == text
+    assert reads.collect() == ((), ())
