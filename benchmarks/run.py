@@ -2,6 +2,7 @@
 """Benchmark newsgen against Hugo on the standard corpus.
 
     python benchmarks/run.py [--n 10000] [--runs 3] [--workdir DIR] [--no-hugo] [--write]
+                             [--settle SECONDS]
 
 Makes the standard corpus (``../shared/corpus/gen_corpus.py OUT --n N --seed 1``), then
 times, alternating the contenders run by run:
@@ -38,6 +39,13 @@ CHECKOUT_ENV = {**os.environ,
 
 
 NOTES = "## Notes"
+# Seconds between a round's last build and the next round's cold builds. The template
+# edit that ends a round replaces every page: ext4 without a journal (these machines'
+# disks) reuses no freed inode for a while after its deletion, and a build that creates
+# ~15,000 files then scans past them for each one. Measured here: a CommonMark cold build
+# right after a template edit took 7.1-7.8 s (5-6 s of system time), 70 s later 5.5-5.8 s
+# (2.2-2.7 s). Hugo's runs would pay it too, but unequally, by where they fall.
+SETTLE = 75.0
 
 
 def run_timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
@@ -78,6 +86,9 @@ def main() -> int:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/newsgen-bench"))
     parser.add_argument("--no-hugo", action="store_true")
     parser.add_argument("--write", action="store_true", help="write docs/benchmarks.md")
+    parser.add_argument("--settle", type=float, default=SETTLE,
+                        help="seconds to wait before each round after the first "
+                             f"(default {SETTLE:g}; see SETTLE)")
     args = parser.parse_args()
 
     work: Path = args.workdir / f"n{args.n}"
@@ -131,14 +142,32 @@ def main() -> int:
 
     try:
         for run in range(1, args.runs + 1):
+            if run > 1 and args.settle:
+                # The last round's template edit replaced every page: see ``--settle``.
+                time.sleep(args.settle)
             load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
             print(f"run {run}/{args.runs} (load average {load})", flush=True)
+            # The cold builds first, each contender after the other, with nothing deleted
+            # just before them; then the builds that write the cache and the rebuilds that
+            # use it.
             clean_newsgen()
             record("newsgen cold (Python-Markdown)",
                    lambda: run_timed(newsgen_cmd(site, "--no-cache"), site))
             if hugo:
                 set_aside(hugo_dir / "public")
                 record("hugo with related", lambda: run_timed([hugo, "--quiet"], hugo_dir))
+            clean_newsgen()
+            record("newsgen cold (CommonMark)",
+                   lambda: run_timed(newsgen_cmd(site, "--markdown-engine", "commonmark",
+                                                 "--no-cache"), site))
+            if hugo:
+                set_aside(hugo_dir / "public")
+                record("hugo without related",
+                       lambda: run_timed([hugo, "--quiet", "--layoutDir", "layouts-norelated"],
+                                         hugo_dir))
+            clean_newsgen()
+            record("newsgen cold, cache written (CommonMark)",
+                   lambda: run_timed(newsgen_cmd(site, "--markdown-engine", "commonmark"), site))
             clean_newsgen()
             record("newsgen cold, cache written (Python-Markdown)",
                    lambda: run_timed(newsgen_cmd(site), site))
@@ -153,18 +182,6 @@ def main() -> int:
             template.write_text(theme_footer.read_text() + f"<!-- edit {run} -->\n")
             record("newsgen template edit", lambda: run_timed(newsgen_cmd(site), site))
             template.unlink()
-            clean_newsgen()
-            record("newsgen cold (CommonMark)",
-                   lambda: run_timed(newsgen_cmd(site, "--markdown-engine", "commonmark",
-                                                 "--no-cache"), site))
-            if hugo:
-                set_aside(hugo_dir / "public")
-                record("hugo without related",
-                       lambda: run_timed([hugo, "--quiet", "--layoutDir", "layouts-norelated"],
-                                         hugo_dir))
-            clean_newsgen()
-            record("newsgen cold, cache written (CommonMark)",
-                   lambda: run_timed(newsgen_cmd(site, "--markdown-engine", "commonmark"), site))
     finally:
         sample.write_bytes(sample_text)
         shutil.rmtree(trash, ignore_errors=True)
