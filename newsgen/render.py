@@ -25,7 +25,7 @@ from newsgen.cache import code_key
 from newsgen.chrome import Chrome, chrome
 from newsgen.config import SiteConfig
 from newsgen.errors import TemplateError, display_path
-from newsgen.feeds import display_date, feed_content, iso_seconds, json_feed
+from newsgen.feeds import cdata, display_date, feed_content, iso_seconds, json_feed
 from newsgen.macros import MacroMemo
 from newsgen.models import Article, Site
 from newsgen.pages import Page
@@ -278,6 +278,7 @@ def make_site_env(config: SiteConfig, site_chrome: Chrome,
         topic_url=lambda slug: f"/topics/{slug}/",
         author_url=lambda slug: f"/authors/{slug}/",
         feed_content=feed_content,
+        cdata=cdata,
         json_ld=json_ld,
     )
     # No ``site`` global: a page sees only its own context and these site-wide values,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import feedparser
 import pytest
@@ -152,3 +154,30 @@ def test_entry_ids_are_stable_across_builds(sample: Built, feeds: dict[str, Any]
         assert feed.entries[0].id not in before[url].values()
         old = {link: id_ for link, id_ in ids(feed).items() if link in before[url]}
         assert old == before[url], url
+
+
+def test_entry_content_is_the_body_html_whatever_it_holds(tmp_path: Path) -> None:
+    """The Atom and RSS content (CDATA sections) reads back, in an XML parser, as the very
+    HTML the JSON Feed carries, also when that holds "]]>" (which ends a section), markup
+    and entities; feed readers get the same."""
+    body = ("Text with <b>bold</b> &amp; an entity.\n\n<!-- a note ]]> for editors -->\n\n"
+            "A `]]>` in code, and ]]]]> in text.")
+    root = write_files(tmp_path / "site", {
+        "newsgen.yaml": "title: Feeds\nbase_url: https://feeds.example.org/\n",
+        "articles/a.md": article("Odd body", body=body, source="Wire")})
+    built = build_at(root, tmp_path / "out")
+    expected = json.loads(built.file("/feed.json").read_text())["items"][0]["content_html"]
+    atom = ElementTree.parse(built.file("/feed.xml")).getroot()
+    ns = {"atom": "http://www.w3.org/2005/Atom"}
+    content = atom.find("atom:entry/atom:content", ns)
+    assert content is not None and content.get("type") == "html"
+    assert content.text == expected
+    assert "<!-- a note ]]> for editors -->" in expected and "&amp; an entity" in expected
+    assert expected.endswith("<p>Source: Wire</p>")
+    rss = ElementTree.parse(built.file("/rss.xml")).getroot()
+    encoded = rss.find("channel/item/{http://purl.org/rss/1.0/modules/content/}encoded")
+    assert encoded is not None and encoded.text == content.text
+    entry = parse_feed(built.file("/feed.xml")).entries[0]
+    assert "<b>bold</b>" in entry.content[0].value
+    assert "<code>]]&gt;</code>" in entry.content[0].value
+    assert "]]]]&gt; in text" in entry.content[0].value
