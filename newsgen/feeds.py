@@ -73,13 +73,14 @@ def feed_content(article: Article) -> str:
     return "\n".join(parts)
 
 
-def cdata(text: str) -> Markup:
+def cdata(text: object) -> Markup:
     """``text`` as XML character data in CDATA sections, for the Atom and RSS templates
     (``{{ article | feed_content | cdata }}``): a reader gets the same text as from the
     text escaped, without escaping every tag of the body (~13 µs an entry at 10,000
     articles; feeds 7 % smaller). A "]]>" in the text, which would end the
-    section, is split across two."""
-    return Markup(f"<![CDATA[{text.replace(']]>', ']]]]><![CDATA[>')}]]>")
+    section, is split across two. The text is taken as it is, Markup or not (Markup's own
+    ``replace`` would escape the split)."""
+    return Markup(f"<![CDATA[{str.replace(str(text), ']]>', ']]]]><![CDATA[>')}]]>")
 
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",

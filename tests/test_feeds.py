@@ -10,6 +10,9 @@ from xml.etree import ElementTree
 
 import feedparser
 import pytest
+from markupsafe import Markup
+
+from newsgen.feeds import cdata
 
 from conftest import article, write_files
 from helpers_site import (
@@ -181,3 +184,11 @@ def test_entry_content_is_the_body_html_whatever_it_holds(tmp_path: Path) -> Non
     assert "<b>bold</b>" in entry.content[0].value
     assert "<code>]]&gt;</code>" in entry.content[0].value
     assert "]]]]&gt; in text" in entry.content[0].value
+
+
+def test_cdata_takes_markup_as_it_is() -> None:
+    """A custom template may pass Markup (``body_html | safe | cdata``): the section holds
+    its text as it is, the end marker split, not escaped by Markup's own ``replace``."""
+    assert cdata(Markup("<b>a ]]> b</b>")) == "<![CDATA[<b>a ]]]]><![CDATA[> b</b>]]>"
+    assert ElementTree.fromstring(f"<c>{cdata(Markup('<b>a ]]> b</b>'))}</c>").text == (
+        "<b>a ]]> b</b>")
