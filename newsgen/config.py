@@ -185,12 +185,14 @@ class KeptParse:
         import pickle
 
         key = self._key = _parse_key(data)
+        if key is None:  # no PyYAML to key it by: nothing can be kept
+            return None
         try:
             with open(self._path, "rb") as handle:
                 kept = pickle.load(handle)
         except Exception:  # none, or a damaged or foreign file: only a slower build
             return None
-        if key is not None and isinstance(kept, tuple) and len(kept) == 2 and kept[0] == key:
+        if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == key:
             return kept[1]
         return None
 
